@@ -1,0 +1,134 @@
+package sql
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/template"
+)
+
+//go:embed templates/*.sql
+var templateFiles embed.FS
+
+var templates = template.Must(template.New("").Funcs(template.FuncMap{
+	"ident": quoteIdent,
+}).ParseFS(templateFiles, "templates/*.sql"))
+
+// Compiled is the SQL of one resolved rule. Each statement reads and writes
+// the tables named in its template; none contains a user value that was not
+// validated and rendered as a literal by this package.
+type Compiled struct {
+	Resolved *Resolved
+	// Classify enriches batch_raw with ip_dictionary into batch, with the
+	// reject reason and the first failed condition of every record.
+	Classify string
+	// Funnel counts batch by outcome.
+	Funnel string
+	// Crossings finds the threshold crossings over the work table, with
+	// the details of each crossing window. It binds one parameter: the
+	// earliest crossing time of interest.
+	Crossings string
+	// Hash identifies the SQL that produced a signal (sql_hash).
+	Hash string
+}
+
+// ConditionSQL is a rule condition with its parameters rendered.
+type ConditionSQL struct {
+	Name string
+	SQL  string
+}
+
+type templateData struct {
+	Conditions     []ConditionSQL
+	ExclusionLists []string
+	ExclusionSQL   string
+	Threshold      int
+	Window         string
+	WindowMicros   int64
+	GroupColumn    string
+	DistinctColumn string
+}
+
+// Compile renders the rule's SQL.
+func Compile(r *Resolved) (*Compiled, error) {
+	data := templateData{
+		Threshold:      r.Threshold,
+		WindowMicros:   r.Window.Microseconds(),
+		Window:         fmt.Sprintf("INTERVAL %d MICROSECONDS", r.Window.Microseconds()),
+		GroupColumn:    r.Rule.GroupBy[1],
+		DistinctColumn: r.Rule.DistinctCount,
+		ExclusionLists: r.ExclusionLists,
+		ExclusionSQL:   stringList(r.ExclusionLists),
+	}
+	params := map[string]string{
+		"record_types":    "(" + strings.Join(quoteAll(r.RecordTypes), ", ") + ")",
+		"ports":           portPredicate(r.Ports, quoteIdent(r.Rule.GroupBy[1])),
+		"exclusion_lists": stringList(r.ExclusionLists),
+	}
+	for _, c := range r.Rule.Conditions {
+		expr := placeholderPattern.ReplaceAllStringFunc(c.Expression, func(m string) string {
+			return params[placeholderPattern.FindStringSubmatch(m)[1]]
+		})
+		data.Conditions = append(data.Conditions, ConditionSQL{Name: c.Name, SQL: expr})
+	}
+	out := &Compiled{Resolved: r}
+	for name, dst := range map[string]*string{"classify.sql": &out.Classify, "funnel.sql": &out.Funnel, "crossings.sql": &out.Crossings} {
+		var buf bytes.Buffer
+		if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
+			return nil, fmt.Errorf("render %s: %w", name, err)
+		}
+		*dst = buf.String()
+	}
+	sum := sha256.Sum256([]byte(out.Script()))
+	out.Hash = hex.EncodeToString(sum[:8])
+	return out, nil
+}
+
+// Script is the whole compiled SQL, for review.
+func (c *Compiled) Script() string {
+	r := c.Resolved
+	var b strings.Builder
+	fmt.Fprintf(&b, "-- %s %s (rule version %d)\n", r.Rule.ID, r.Rule.Name, r.Rule.Version)
+	fmt.Fprintf(&b, "-- threshold %d distinct %s per (%s) within %s; ports %s; record types %s; exclusion lists %s; suppression %s\n",
+		r.Threshold, r.Rule.DistinctCount, strings.Join(r.Rule.GroupBy, ", "), r.Window, r.Ports,
+		strings.Join(r.RecordTypes, ","), strings.Join(r.ExclusionLists, ","), r.Suppression)
+	fmt.Fprintf(&b, "\n-- 1. classify\n%s\n-- 2. funnel\n%s\n-- 3. crossings ($1 = earliest crossing of interest)\n%s", c.Classify, c.Funnel, c.Crossings)
+	return b.String()
+}
+
+func portPredicate(p Ports, col string) string {
+	if p.All {
+		return col + " IS NOT NULL"
+	}
+	parts := make([]string, len(p.Ranges))
+	for i, r := range p.Ranges {
+		if r.From == r.To {
+			parts[i] = fmt.Sprintf("%s = %d", col, r.From)
+		} else {
+			parts[i] = fmt.Sprintf("%s BETWEEN %d AND %d", col, r.From, r.To)
+		}
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+// quoteString renders s as a SQL string literal.
+func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = quoteString(s)
+	}
+	return out
+}
+
+func stringList(ss []string) string {
+	return "[" + strings.Join(quoteAll(ss), ", ") + "]::VARCHAR[]"
+}
+
+// quoteIdent renders a validated column name as a quoted identifier.
+func quoteIdent(s string) string { return strconv.Quote(s) }

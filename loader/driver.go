@@ -24,8 +24,8 @@ func ReadFormat(ctx *ParseContext, f *Format, r io.Reader, out Emitter) error {
 }
 
 // ReadMixedLines reads a syslog stream whose lines may come from several
-// line formats, choosing the format per line among formats. detected counts
-// lines per chosen format name; lines no format matches are quarantined.
+// line formats, choosing the format per line among formats and telling
+// chosen (nil for a line no format matches; it is quarantined).
 func ReadMixedLines(ctx *ParseContext, formats []*Format, r io.Reader, out Emitter, chosen func(line []byte, f *Format)) error {
 	var last *Format
 	return readLines(r, func(pos int64, line []byte) {
@@ -40,6 +40,9 @@ func ReadMixedLines(ctx *ParseContext, formats []*Format, r io.Reader, out Emitt
 			}
 		}
 		if f == nil {
+			if chosen != nil {
+				chosen(line, nil)
+			}
 			out.Quarantine(pos, line, "no known format matches this line")
 			return
 		}
@@ -51,7 +54,13 @@ func ReadMixedLines(ctx *ParseContext, formats []*Format, r io.Reader, out Emitt
 	}, out)
 }
 
+// positioner is implemented by emitters that want each record's line number.
+type positioner interface{ SetPos(pos int64) }
+
 func parseOneLine(ctx *ParseContext, f *Format, pos int64, line []byte, out Emitter) {
+	if p, ok := out.(positioner); ok {
+		p.SetPos(pos)
+	}
 	var rec Record
 	err := f.ParseLine(ctx, line, &rec)
 	var skip ErrSkip

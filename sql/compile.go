@@ -32,6 +32,8 @@ type Compiled struct {
 	// the details of each crossing window. It binds one parameter: the
 	// earliest crossing time of interest.
 	Crossings string
+	// Work inserts the qualifying records of batch at or after $1 into work.
+	Work string
 	// Hash identifies the SQL that produced a signal (sql_hash).
 	Hash string
 }
@@ -76,7 +78,7 @@ func Compile(r *Resolved) (*Compiled, error) {
 		data.Conditions = append(data.Conditions, ConditionSQL{Name: c.Name, SQL: expr})
 	}
 	out := &Compiled{Resolved: r}
-	for name, dst := range map[string]*string{"classify.sql": &out.Classify, "funnel.sql": &out.Funnel, "crossings.sql": &out.Crossings} {
+	for name, dst := range map[string]*string{"classify.sql": &out.Classify, "funnel.sql": &out.Funnel, "crossings.sql": &out.Crossings, "work.sql": &out.Work} {
 		var buf bytes.Buffer
 		if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
 			return nil, fmt.Errorf("render %s: %w", name, err)
@@ -96,7 +98,7 @@ func (c *Compiled) Script() string {
 	fmt.Fprintf(&b, "-- threshold %d distinct %s per (%s) within %s; ports %s; record types %s; exclusion lists %s; suppression %s\n",
 		r.Threshold, r.Rule.DistinctCount, strings.Join(r.Rule.GroupBy, ", "), r.Window, r.Ports,
 		strings.Join(r.RecordTypes, ","), strings.Join(r.ExclusionLists, ","), r.Suppression)
-	fmt.Fprintf(&b, "\n-- 1. classify\n%s\n-- 2. funnel\n%s\n-- 3. crossings ($1 = earliest crossing of interest)\n%s", c.Classify, c.Funnel, c.Crossings)
+	fmt.Fprintf(&b, "\n-- 1. classify\n%s\n-- 2. funnel\n%s\n-- 3. work ($1 = earliest record accepted)\n%s\n-- 4. crossings ($1 = earliest crossing of interest)\n%s", c.Classify, c.Funnel, c.Work, c.Crossings)
 	return b.String()
 }
 

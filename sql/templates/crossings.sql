@@ -8,7 +8,7 @@
    DISTINCT window. A running sum of +starts/-ends, starts ordered before ends
    at the same instant (the intervals are closed), gives count(t) just after
    each instant; a crossing is a start instant that lifts it from below the
-   threshold to at least the threshold. Groups whose whole input has fewer
+   threshold to instant least the threshold. Groups whose whole input has fewer
    distinct destinations than the threshold cannot cross and are left out
    first. $1 is the earliest crossing of interest. */ -}}
 WITH candidate_groups AS (
@@ -27,7 +27,7 @@ edges AS (
     WINDOW per_destination AS (PARTITION BY w.entity, w.grp, w.dst ORDER BY w.ts)
 ),
 changes AS (
-    SELECT entity, grp, ts AS at, 0 AS is_end, count(*) AS delta
+    SELECT entity, grp, ts AS instant, 0 AS is_end, count(*) AS delta
     FROM edges
     WHERE previous_ts IS NULL OR ts > previous_ts + {{.Window}}
     GROUP BY ALL
@@ -38,14 +38,14 @@ changes AS (
     GROUP BY ALL
 ),
 levels AS (
-    SELECT entity, grp, at, is_end, delta,
-        sum(delta) OVER (PARTITION BY entity, grp ORDER BY at, is_end ROWS UNBOUNDED PRECEDING) AS level
+    SELECT entity, grp, instant, is_end, delta,
+        sum(delta) OVER (PARTITION BY entity, grp ORDER BY instant, is_end ROWS UNBOUNDED PRECEDING) AS level
     FROM changes
 ),
 crossings AS (
-    SELECT entity, grp, at AS crossed_at
+    SELECT entity, grp, instant AS crossed_at
     FROM levels
-    WHERE is_end = 0 AND level >= {{.Threshold}} AND level - delta < {{.Threshold}} AND at >= $1
+    WHERE is_end = 0 AND level >= {{.Threshold}} AND level - delta < {{.Threshold}} AND instant >= $1
 ),
 per_destination AS (
     SELECT

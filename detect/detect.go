@@ -1,0 +1,362 @@
+package detect
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/portsweep/portsweep/loader"
+	"github.com/portsweep/portsweep/sink"
+	psql "github.com/portsweep/portsweep/sql"
+)
+
+// Config is what one detection step needs besides its inputs.
+type Config struct {
+	Compiled   *psql.Compiled
+	Enrichment *loader.Enrichment
+	Format     string
+	OutDir     string // quarantine and signal Parquet go under it; "" writes none
+	Parse      *loader.ParseContext
+	Stdin      io.Reader
+	Now        func() time.Time
+	Log        *slog.Logger
+}
+
+func (c *Config) now() time.Time {
+	if c.Now != nil {
+		return c.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (c *Config) log() *slog.Logger {
+	if c.Log != nil {
+		return c.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Outcome is what a step found and recorded.
+type Outcome struct {
+	RunID       string
+	Signals     []sink.Signal // new signals, in crossing order
+	Summary     *Summary
+	InputErrors []error
+	ParquetOut  []string
+	Quarantined string // quarantine file, when anything was quarantined
+}
+
+// carried is the state a step starts from; the zero value is a fresh,
+// independent analysis (detect).
+type carried struct {
+	lateBefore time.Time              // records older than this are late; zero: none are
+	since      time.Time              // earliest crossing to consider; zero: all
+	prior      map[string]priorSignal // last unsuppressed signal per entity
+	emitted    map[string]bool        // ids already emitted
+	loadTail   func(ctx context.Context, conn *sql.Conn) error
+}
+
+// NewRunID returns a sortable, unique run id.
+func NewRunID(now time.Time) string {
+	var b [3]byte
+	rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// analysis is a step's result before it is recorded.
+type analysis struct {
+	runID     string
+	summary   *Summary
+	signals   []sink.Signal
+	results   []loader.Result
+	inputErrs []error
+	minTime   time.Time // earliest accepted qualifying record
+	maxTime   time.Time // latest accepted record
+}
+
+// analyze loads inputs into the connection's temporary tables and finds
+// the signals that the carried state does not already hold.
+func analyze(ctx context.Context, conn *sql.Conn, inputs []loader.Input, cfg *Config, runID, mode string, st *carried) (*analysis, error) {
+	c := cfg.Compiled
+	a := &analysis{runID: runID, summary: newSummary(runID, mode)}
+	for _, cond := range c.Resolved.Rule.Conditions {
+		a.summary.Conditions = append(a.summary.Conditions, cond.Name)
+	}
+	q := loader.NewQuarantine(cfg.OutDir, runID)
+	defer q.Close()
+	ld, err := loader.New(ctx, conn, loader.Options{Format: cfg.Format, Parse: cfg.Parse, Quarantine: q, Stdin: cfg.Stdin})
+	if err != nil {
+		return nil, err
+	}
+	defer ld.Close()
+	for i, in := range inputs {
+		res, err := ld.Load(ctx, in, int32(i+1))
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", in.Path, err)
+		}
+		a.results = append(a.results, res)
+		is := InputSummary{Path: in.Path, Format: res.DescribeDetected(), Records: res.Records, Status: "ok"}
+		if res.Err != nil {
+			a.inputErrs = append(a.inputErrs, res.Err)
+			is.Status, is.Error = "failed", res.Err.Error()
+			cfg.log().Error("input could not be read", "path", in.Path, "err", res.Err)
+		}
+		for why, n := range res.SkippedByWhy {
+			a.summary.SkippedByReason[why] += n
+		}
+		a.summary.Inputs = append(a.summary.Inputs, is)
+	}
+	a.summary.Formats = loader.MergeFormats(a.results)
+	for _, f := range a.summary.Formats {
+		a.summary.RecordsRead += f.Read
+		a.summary.RecordsSkipped += f.Skipped
+		if f.Quarantined > 0 {
+			a.summary.RejectedByReason["unparseable line or row"] += f.Quarantined
+			a.summary.RecordsRejected += f.Quarantined
+		}
+	}
+	if _, err := ld.Sink().BuildDictionary(ctx, cfg.Enrichment); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, c.Classify); err != nil {
+		return nil, fmt.Errorf("classify records: %w", err)
+	}
+	if err := a.readFunnel(ctx, conn, c); err != nil {
+		return nil, err
+	}
+	if err := quarantineRejected(ctx, conn, q, inputs); err != nil {
+		return nil, err
+	}
+	if err := a.buildWork(ctx, conn, c, st); err != nil {
+		return nil, err
+	}
+	if err := a.findSignals(ctx, conn, c, st); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *analysis) readFunnel(ctx context.Context, conn *sql.Conn, c *psql.Compiled) error {
+	rows, err := conn.QueryContext(ctx, c.Funnel)
+	if err != nil {
+		return fmt.Errorf("funnel: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var outcome string
+		var key sql.NullString
+		var n int64
+		if err := rows.Scan(&outcome, &key, &n); err != nil {
+			return err
+		}
+		switch outcome {
+		case "rejected":
+			a.summary.RejectedByReason[key.String] += n
+			a.summary.RecordsRejected += n
+		case "dropped":
+			a.summary.DroppedByCondition[key.String] = n
+		case "excluded_by_list":
+			a.summary.ExcludedByList[key.String] = n
+		case "qualifying":
+			a.summary.RecordsQualifying = n
+		}
+	}
+	return rows.Err()
+}
+
+// quarantineRejected sets aside records that parsed but cannot be used (no
+// timestamp, an address that is not an IP), with their input and row.
+func quarantineRejected(ctx context.Context, conn *sql.Conn, q *loader.Quarantine, inputs []loader.Input) error {
+	rows, err := conn.QueryContext(ctx, `SELECT input_id, row_no, reject_reason FROM batch WHERE reject_reason IS NOT NULL ORDER BY input_id, row_no`)
+	if err != nil {
+		return fmt.Errorf("rejected records: %w", err)
+	}
+	defer rows.Close()
+	type rejected struct {
+		id     int32
+		row    int64
+		reason string
+	}
+	var all []rejected
+	for rows.Next() {
+		var r rejected
+		if err := rows.Scan(&r.id, &r.row, &r.reason); err != nil {
+			return err
+		}
+		all = append(all, r)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	for _, r := range all {
+		raw, err := rejectedRaw(ctx, conn, r.id, r.row)
+		if err != nil {
+			return err
+		}
+		if err := q.Add(inputs[r.id-1].Path, r.row, raw, r.reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func rejectedRaw(ctx context.Context, conn *sql.Conn, inputID int32, row int64) ([]byte, error) {
+	var raw string
+	err := conn.QueryRowContext(ctx, `SELECT to_json(r)::VARCHAR FROM batch_raw r WHERE input_id = ? AND row_no = ? LIMIT 1`, inputID, row).Scan(&raw)
+	if err != nil {
+		return nil, fmt.Errorf("read rejected row %d: %w", row, err)
+	}
+	return []byte(raw), nil
+}
+
+func (a *analysis) buildWork(ctx context.Context, conn *sql.Conn, c *psql.Compiled, st *carried) error {
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE work (entity VARCHAR, grp INTEGER, dst VARCHAR, ts TIMESTAMP, hostname VARCHAR, username VARCHAR)`); err != nil {
+		return fmt.Errorf("create work: %w", err)
+	}
+	lateBefore := st.lateBefore
+	if lateBefore.IsZero() {
+		lateBefore = time.Unix(-62135596800+86400*366, 0).UTC() // far past: nothing is late
+	}
+	if !st.lateBefore.IsZero() {
+		err := conn.QueryRowContext(ctx, `SELECT count(*) FROM batch WHERE reject_reason IS NULL AND dropped_by IS NULL AND "timestamp" < ?`, lateBefore).Scan(&a.summary.RecordsLate)
+		if err != nil {
+			return fmt.Errorf("count late records: %w", err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, c.Work, lateBefore); err != nil {
+		return fmt.Errorf("collect qualifying records: %w", err)
+	}
+	var minT, maxT sql.NullTime
+	var groups int64
+	if err := conn.QueryRowContext(ctx, `SELECT min(ts), max(ts), count(DISTINCT (entity, grp)) FROM work`).Scan(&minT, &maxT, &groups); err != nil {
+		return fmt.Errorf("summarize work: %w", err)
+	}
+	a.minTime, a.maxTime, a.summary.Groups = minT.Time, maxT.Time, groups
+	if st.loadTail != nil {
+		if err := st.loadTail(ctx, conn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *analysis) findSignals(ctx context.Context, conn *sql.Conn, c *psql.Compiled, st *carried) error {
+	since := st.since
+	if since.IsZero() {
+		since = time.Unix(-62135596800+86400*366, 0).UTC()
+	}
+	rows, err := conn.QueryContext(ctx, c.Crossings, since)
+	if err != nil {
+		return fmt.Errorf("find crossings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x Crossing
+		var sample duckdb.Composite[[]string]
+		if err := rows.Scan(&x.Entity, &x.Group, &x.CrossedAt, &x.FirstSeen, &x.DistinctDstCount, &x.RecordCount, &sample, &x.Hostname, &x.Username); err != nil {
+			return fmt.Errorf("read crossing: %w", err)
+		}
+		x.DstSample = sample.Get()
+		a.summary.Episodes++
+		s := newSignal(c, x)
+		if st.emitted[s.SignalID] {
+			continue
+		}
+		a.signals = append(a.signals, s)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	prior := st.prior
+	if prior == nil {
+		prior = map[string]priorSignal{}
+	}
+	suppress(a.signals, c.Resolved.Suppression, prior)
+	for _, s := range a.signals {
+		a.summary.Signals++
+		if s.Suppressed {
+			a.summary.Suppressed++
+		}
+	}
+	return nil
+}
+
+// Detect analyses inputs on their own (DESIGN §2's one-shot mode): no
+// state is read, and the state of stateful runs is not touched. The run,
+// its funnel and its signals are recorded; signals go to OutDir as Parquet.
+func (s *Store) Detect(ctx context.Context, inputs []loader.Input, cfg Config) (*Outcome, error) {
+	conn, err := s.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	started := cfg.now()
+	runID := NewRunID(started)
+	a, err := analyze(ctx, conn, inputs, &cfg, runID, "detect", &carried{})
+	if err != nil {
+		return nil, err
+	}
+	out := &Outcome{RunID: runID, Signals: a.signals, Summary: a.summary, InputErrors: a.inputErrs}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := recordRun(ctx, tx, &cfg, a, "detect", started, false); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit run %s: %w", runID, err)
+	}
+	if cfg.OutDir != "" && len(a.signals) > 0 {
+		if out.ParquetOut, err = sink.WriteParquet(cfg.OutDir, runID, a.signals); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// recordRun inserts the run and its signals within tx.
+func recordRun(ctx context.Context, tx *sql.Tx, cfg *Config, a *analysis, mode string, started time.Time, stateful bool) error {
+	c := cfg.Compiled
+	funnel, _ := json.Marshal(a.summary)
+	params, _ := json.Marshal(map[string]any{
+		"threshold": c.Resolved.Threshold, "window": c.Resolved.Window.String(), "ports": c.Resolved.Ports.String(),
+		"record_types": c.Resolved.RecordTypes, "exclusion_lists": c.Resolved.ExclusionLists,
+		"suppression": c.Resolved.Suppression.String(),
+	})
+	status := "ok"
+	if len(a.inputErrs) > 0 {
+		status = "partial"
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO runs (run_id, mode, started_at, finished_at, status, rule_id, rule_version, sql_hash,
+		parameters, records_read, records_qualifying, signals, suppressed, funnel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.runID, mode, started, cfg.now(), status, c.Resolved.Rule.ID, c.Resolved.Rule.Version, c.Hash,
+		string(params), a.summary.RecordsRead, a.summary.RecordsQualifying, a.summary.Signals, a.summary.Suppressed, string(funnel))
+	if err != nil {
+		return fmt.Errorf("record run: %w", err)
+	}
+	for _, s := range a.signals {
+		entities := make([]map[string]any, len(s.Entities))
+		for i, e := range s.Entities {
+			entities[i] = map[string]any{"type": e.Type, "value": e.Value}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO signals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			s.SignalID, a.runID, stateful, s.RuleID, s.Name, s.Summary, s.Severity, s.Stage, s.Tags,
+			s.SrcDeviceIP, s.DstPort, s.SrcHostname, s.Username, entities, s.FirstSeen, s.CrossedAt,
+			s.DistinctDstCount, s.DstSample, s.RecordCount, s.Suppressed, s.SuppressedReason, s.RuleVersion, s.SQLHash)
+		if err != nil {
+			return fmt.Errorf("record signal %s: %w", s.SignalID, err)
+		}
+	}
+	return nil
+}

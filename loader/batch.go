@@ -1,0 +1,265 @@
+//go:build duckdb_arrow
+
+package loader
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// RawTable is the temporary table that holds a batch as loaded, before
+// enrichment: the normalized columns plus where each record came from.
+const RawTable = "batch_raw"
+
+const createRawTable = `CREATE OR REPLACE TEMP TABLE batch_raw (
+	"timestamp" TIMESTAMP,
+	objectType VARCHAR,
+	srcDevice_ip VARCHAR,
+	dstDevice_ip VARCHAR,
+	srcDevice_ip_isInternal BOOLEAN,
+	dstDevice_ip_isInternal BOOLEAN,
+	srcPort INTEGER,
+	dstPort INTEGER,
+	ipProtocol VARCHAR,
+	srcDevice_hostname VARCHAR,
+	user_username VARCHAR,
+	listMatches VARCHAR[],
+	success BOOLEAN,
+	metadata_vendor VARCHAR,
+	metadata_product VARCHAR,
+	metadata_deviceEventId VARCHAR,
+	input_id INTEGER,
+	row_no BIGINT
+)`
+
+// rawSchema is the Arrow form of batch_raw, column for column.
+var rawSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "timestamp", Type: &arrow.TimestampType{Unit: arrow.Microsecond}, Nullable: true},
+	{Name: "objectType", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "srcDevice_ip", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "dstDevice_ip", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "srcDevice_ip_isInternal", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	{Name: "dstDevice_ip_isInternal", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	{Name: "srcPort", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "dstPort", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "ipProtocol", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "srcDevice_hostname", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "user_username", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "listMatches", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true},
+	{Name: "success", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	{Name: "metadata_vendor", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "metadata_product", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "metadata_deviceEventId", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "input_id", Type: arrow.PrimitiveTypes.Int32, Nullable: false},
+	{Name: "row_no", Type: arrow.PrimitiveTypes.Int64, Nullable: false},
+}, nil)
+
+// arrowRowsPerBatch is how many records one Arrow record batch holds.
+const arrowRowsPerBatch = 64 << 10
+
+// ArrowSink turns Records into Arrow record batches and inserts them into
+// batch_raw through the binding's Arrow interface.
+type ArrowSink struct {
+	conn    *sql.Conn
+	arrow   *duckdb.Arrow
+	builder *array.RecordBuilder
+	rows    int
+}
+
+var viewSeq atomic.Int64
+
+// NewArrowSink prepares conn (which must stay reserved for this sink's
+// lifetime) to receive Arrow batches into a fresh batch_raw.
+func NewArrowSink(ctx context.Context, conn *sql.Conn) (*ArrowSink, error) {
+	if _, err := conn.ExecContext(ctx, createRawTable); err != nil {
+		return nil, fmt.Errorf("create %s: %w", RawTable, err)
+	}
+	s := &ArrowSink{conn: conn, builder: array.NewRecordBuilder(memory.DefaultAllocator, rawSchema)}
+	// The Arrow handle is taken inside Raw but used outside it: statements
+	// run on the connection from inside Raw deadlock (DESIGN §5).
+	err := conn.Raw(func(dc any) error {
+		a, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+		s.arrow = a
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open the Arrow interface: %w", err)
+	}
+	return s, nil
+}
+
+// Append adds one record from input inputID at position rowNo.
+func (s *ArrowSink) Append(ctx context.Context, r *Record, inputID int32, rowNo int64) error {
+	b := s.builder
+	ts := b.Field(0).(*array.TimestampBuilder)
+	if r.Time.IsZero() {
+		ts.AppendNull()
+	} else {
+		ts.Append(arrow.Timestamp(r.Time.UnixMicro()))
+	}
+	appendString(b.Field(1), r.ObjectType)
+	appendString(b.Field(2), r.SrcIP)
+	appendString(b.Field(3), r.DstIP)
+	appendBool(b.Field(4), r.SrcIsInternal)
+	appendBool(b.Field(5), r.DstIsInternal)
+	appendInt32(b.Field(6), r.SrcPort)
+	appendInt32(b.Field(7), r.DstPort)
+	appendString(b.Field(8), r.IPProtocol)
+	appendString(b.Field(9), r.SrcHostname)
+	appendString(b.Field(10), r.Username)
+	lb := b.Field(11).(*array.ListBuilder)
+	if len(r.ListMatches) == 0 {
+		lb.AppendNull()
+	} else {
+		lb.Append(true)
+		vb := lb.ValueBuilder().(*array.StringBuilder)
+		for _, m := range r.ListMatches {
+			vb.Append(m)
+		}
+	}
+	appendBool(b.Field(12), r.Success)
+	appendString(b.Field(13), r.Vendor)
+	appendString(b.Field(14), r.Product)
+	appendString(b.Field(15), r.DeviceEventID)
+	b.Field(16).(*array.Int32Builder).Append(inputID)
+	b.Field(17).(*array.Int64Builder).Append(rowNo)
+	s.rows++
+	if s.rows >= arrowRowsPerBatch {
+		return s.Flush(ctx)
+	}
+	return nil
+}
+
+// Flush inserts the records appended so far.
+func (s *ArrowSink) Flush(ctx context.Context) error {
+	if s.rows == 0 {
+		return nil
+	}
+	rec := s.builder.NewRecordBatch()
+	defer rec.Release()
+	s.rows = 0
+	reader, err := array.NewRecordReader(rawSchema, []arrow.RecordBatch{rec})
+	if err != nil {
+		return err
+	}
+	defer reader.Release()
+	return s.InsertReader(ctx, reader, RawTable)
+}
+
+// InsertReader inserts every batch of reader into table, whose columns
+// must match the reader's schema in order.
+func (s *ArrowSink) InsertReader(ctx context.Context, reader array.RecordReader, table string) error {
+	view := fmt.Sprintf("arrow_in_%d", viewSeq.Add(1))
+	release, err := s.arrow.RegisterView(reader, view)
+	if err != nil {
+		return fmt.Errorf("register Arrow batch: %w", err)
+	}
+	defer release()
+	// The view can be read once only (DESIGN §5): insert straight from it.
+	if _, err := s.conn.ExecContext(ctx, "INSERT INTO "+table+" SELECT * FROM "+view); err != nil {
+		return fmt.Errorf("insert Arrow batch into %s: %w", table, err)
+	}
+	_, err = s.conn.ExecContext(ctx, "DROP VIEW IF EXISTS "+view)
+	return err
+}
+
+// Close releases the builder.
+func (s *ArrowSink) Close() { s.builder.Release() }
+
+func appendString(b array.Builder, v string) {
+	sb := b.(*array.StringBuilder)
+	if v == "" {
+		sb.AppendNull()
+	} else {
+		sb.Append(v)
+	}
+}
+
+func appendBool(b array.Builder, v NullBool) {
+	bb := b.(*array.BooleanBuilder)
+	if v.Valid {
+		bb.Append(v.V)
+	} else {
+		bb.AppendNull()
+	}
+}
+
+func appendInt32(b array.Builder, v NullInt32) {
+	ib := b.(*array.Int32Builder)
+	if v.Valid {
+		ib.Append(v.V)
+	} else {
+		ib.AppendNull()
+	}
+}
+
+// DictionaryTable maps every address text of the batch to its facts; only
+// texts that are IP addresses have a row.
+const DictionaryTable = "ip_dictionary"
+
+var dictionarySchema = arrow.NewSchema([]arrow.Field{
+	{Name: "raw", Type: arrow.BinaryTypes.String},
+	{Name: "ip", Type: arrow.BinaryTypes.String},
+	{Name: "internal", Type: arrow.FixedWidthTypes.Boolean},
+	{Name: "lists", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true},
+}, nil)
+
+// BuildDictionary reads the distinct address texts of batch_raw and writes
+// ip_dictionary. Classifying distinct texts in Go with net/netip is exact
+// and costs one parse per address, not per record.
+func (s *ArrowSink) BuildDictionary(ctx context.Context, e *Enrichment) (int, error) {
+	if _, err := s.conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE ip_dictionary (raw VARCHAR, ip VARCHAR, internal BOOLEAN, lists VARCHAR[])`); err != nil {
+		return 0, fmt.Errorf("create %s: %w", DictionaryTable, err)
+	}
+	rows, err := s.conn.QueryContext(ctx, `SELECT DISTINCT a FROM (
+		SELECT srcDevice_ip AS a FROM batch_raw UNION SELECT dstDevice_ip FROM batch_raw) WHERE a IS NOT NULL`)
+	if err != nil {
+		return 0, fmt.Errorf("distinct addresses: %w", err)
+	}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, dictionarySchema)
+	defer b.Release()
+	n := 0
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		f := e.Facts(raw)
+		if f.Canonical == "" {
+			continue
+		}
+		b.Field(0).(*array.StringBuilder).Append(raw)
+		b.Field(1).(*array.StringBuilder).Append(f.Canonical)
+		b.Field(2).(*array.BooleanBuilder).Append(f.Internal)
+		lb := b.Field(3).(*array.ListBuilder)
+		lb.Append(true)
+		for _, l := range f.Lists {
+			lb.ValueBuilder().(*array.StringBuilder).Append(l)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	rows.Close()
+	if n == 0 {
+		return 0, nil
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	reader, err := array.NewRecordReader(dictionarySchema, []arrow.RecordBatch{rec})
+	if err != nil {
+		return 0, err
+	}
+	defer reader.Release()
+	return n, s.InsertReader(ctx, reader, DictionaryTable)
+}

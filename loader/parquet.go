@@ -1,0 +1,109 @@
+//go:build duckdb_arrow
+
+package loader
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// parquetRequired are the columns without which a record means nothing.
+var parquetRequired = []string{"timestamp", "objectType", "srcDevice_ip", "dstDevice_ip", "dstPort"}
+
+// MissingColumnError names a required column absent from an input.
+type MissingColumnError struct {
+	Path, Column string
+}
+
+func (e *MissingColumnError) Error() string {
+	return fmt.Sprintf("%s: missing required column %q", e.Path, e.Column)
+}
+
+// loadParquet inserts a normalized Parquet file into batch_raw with DuckDB's
+// own reader: it reads ≈10M rows/s here against ≈5.5M through pqarrow and
+// an Arrow view (DESIGN §5), and nothing in Go needs to see the rows. The
+// column expressions depend on the file's types, read first with DESCRIBE;
+// the path is always a bound parameter.
+func loadParquet(ctx context.Context, conn *sql.Conn, path string, inputID int32) (int64, error) {
+	types, err := parquetColumnTypes(ctx, conn, path)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range parquetRequired {
+		if _, ok := types[c]; !ok {
+			return 0, &MissingColumnError{Path: path, Column: c}
+		}
+	}
+	cols := make([]string, 0, 18)
+	cols = append(cols, timestampExpr(`"timestamp"`, types["timestamp"]))
+	for _, c := range []struct{ name, typ string }{
+		{"objectType", "VARCHAR"}, {"srcDevice_ip", "VARCHAR"}, {"dstDevice_ip", "VARCHAR"},
+		{"srcDevice_ip_isInternal", "BOOLEAN"}, {"dstDevice_ip_isInternal", "BOOLEAN"},
+		{"srcPort", "INTEGER"}, {"dstPort", "INTEGER"}, {"ipProtocol", "VARCHAR"},
+		{"srcDevice_hostname", "VARCHAR"}, {"user_username", "VARCHAR"}, {"listMatches", "VARCHAR[]"},
+		{"success", "BOOLEAN"}, {"metadata_vendor", "VARCHAR"}, {"metadata_product", "VARCHAR"},
+		{"metadata_deviceEventId", "VARCHAR"},
+	} {
+		if _, ok := types[c.name]; ok {
+			cols = append(cols, fmt.Sprintf(`TRY_CAST(%q AS %s)`, c.name, c.typ))
+		} else {
+			cols = append(cols, fmt.Sprintf(`NULL::%s`, c.typ))
+		}
+	}
+	q := fmt.Sprintf(`INSERT INTO batch_raw SELECT %s, %d, file_row_number + 1 FROM read_parquet(?, file_row_number = true)`,
+		strings.Join(cols, ", "), inputID)
+	res, err := conn.ExecContext(ctx, q, path)
+	if err != nil {
+		return 0, fmt.Errorf("read parquet %s: %w", path, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+func parquetColumnTypes(ctx context.Context, conn *sql.Conn, path string) (map[string]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(?))`, path)
+	if err != nil {
+		return nil, fmt.Errorf("read parquet schema of %s: %w", path, err)
+	}
+	defer rows.Close()
+	types := map[string]string{}
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return nil, err
+		}
+		types[name] = typ
+	}
+	return types, rows.Err()
+}
+
+// timestampExpr converts a timestamp column of any accepted type to a UTC
+// TIMESTAMP (µs). Integers are epochs whose unit follows from their size,
+// as in EpochTime; text is RFC 3339 (the session time zone is UTC, so zoned
+// text converts exactly) or an epoch.
+func timestampExpr(col, typ string) string {
+	epoch := func(v string) string {
+		return fmt.Sprintf(`CASE WHEN abs(%[1]s) < 100000000000 THEN make_timestamp(%[1]s * 1000000)
+			WHEN abs(%[1]s) < 100000000000000 THEN make_timestamp(%[1]s * 1000)
+			WHEN abs(%[1]s) < 100000000000000000 THEN make_timestamp(%[1]s)
+			ELSE make_timestamp(%[1]s // 1000) END`, v)
+	}
+	switch {
+	case strings.HasPrefix(typ, "TIMESTAMP WITH TIME ZONE"):
+		return fmt.Sprintf(`CAST(%s AS TIMESTAMP)`, col)
+	case strings.HasPrefix(typ, "TIMESTAMP"):
+		return fmt.Sprintf(`CAST(%s AS TIMESTAMP)`, col)
+	case typ == "DATE":
+		return fmt.Sprintf(`CAST(%s AS TIMESTAMP)`, col)
+	case strings.Contains(typ, "INT"):
+		return epoch(fmt.Sprintf(`CAST(%s AS BIGINT)`, col))
+	case typ == "DOUBLE" || typ == "FLOAT" || strings.HasPrefix(typ, "DECIMAL"):
+		return fmt.Sprintf(`make_timestamp(CAST(round(CAST(%s AS DOUBLE) * 1000000) AS BIGINT))`, col)
+	default:
+		return fmt.Sprintf(`coalesce(
+			TRY_CAST(TRY_CAST(%[1]s AS TIMESTAMPTZ) AS TIMESTAMP),
+			%[2]s)`, col, epoch(fmt.Sprintf(`TRY_CAST(%s AS BIGINT)`, col)))
+	}
+}

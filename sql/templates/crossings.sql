@@ -8,7 +8,7 @@
    DISTINCT window. A running sum of +starts/-ends, starts ordered before ends
    at the same instant (the intervals are closed), gives count(t) just after
    each instant; a crossing is a start instant that lifts it from below the
-   threshold to instant least the threshold. Groups whose whole input has fewer
+   threshold to at least the threshold. Groups whose whole input has fewer
    distinct destinations than the threshold cannot cross and are left out
    first. $1 is the earliest crossing of interest. */ -}}
 WITH candidate_groups AS (

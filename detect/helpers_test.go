@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,3 +121,13 @@ func (e *env) detect(flows []flow) *Outcome {
 	}
 	return out
 }
+
+func inputsOf(paths ...string) []loader.Input {
+	var out []loader.Input
+	for _, p := range paths {
+		out = append(out, loader.Input{Path: p})
+	}
+	return out
+}
+
+func stringsContains(s, sub string) bool { return strings.Contains(s, sub) }

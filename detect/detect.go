@@ -64,6 +64,16 @@ type carried struct {
 	loadTail   func(ctx context.Context, conn *sql.Conn) error
 }
 
+// stageTimer logs, at debug level, how long each stage of a step took.
+func stageTimer(log *slog.Logger, runID string) func(name string) {
+	last := time.Now()
+	return func(name string) {
+		now := time.Now()
+		log.Debug("stage done", "run", runID, "stage", name, "seconds", now.Sub(last).Seconds())
+		last = now
+	}
+}
+
 // NewRunID returns a sortable, unique run id.
 func NewRunID(now time.Time) string {
 	var b [3]byte
@@ -123,24 +133,31 @@ func analyze(ctx context.Context, conn *sql.Conn, inputs []loader.Input, cfg *Co
 			a.summary.RecordsRejected += f.Quarantined
 		}
 	}
+	stage := stageTimer(cfg.log(), runID)
+	stage("load")
 	if _, err := ld.Sink().BuildDictionary(ctx, cfg.Enrichment); err != nil {
 		return nil, err
 	}
+	stage("dictionary")
 	if _, err := conn.ExecContext(ctx, c.Classify); err != nil {
 		return nil, fmt.Errorf("classify records: %w", err)
 	}
+	stage("classify")
 	if err := a.readFunnel(ctx, conn, c); err != nil {
 		return nil, err
 	}
 	if err := quarantineRejected(ctx, conn, q, inputs); err != nil {
 		return nil, err
 	}
+	stage("funnel")
 	if err := a.buildWork(ctx, conn, c, st); err != nil {
 		return nil, err
 	}
+	stage("work")
 	if err := a.findSignals(ctx, conn, c, st); err != nil {
 		return nil, err
 	}
+	stage("crossings")
 	return a, nil
 }
 

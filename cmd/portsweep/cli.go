@@ -221,10 +221,14 @@ func (s *storeFlags) open(ctx context.Context) (*detect.Store, error) {
 }
 
 func newLogger(w io.Writer, format string) *slog.Logger {
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+	opts := &slog.HandlerOptions{}
+	if os.Getenv("PORTSWEEP_DEBUG") != "" {
+		opts.Level = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func cmdCompile(args []string, stdout, stderr io.Writer) error {

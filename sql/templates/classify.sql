@@ -3,7 +3,8 @@
    text seen to its canonical form, internal flag and match lists (made in
    Go with net/netip). A record is rejected when it has no timestamp or an
    address that does not parse; otherwise dropped_by names the first rule
-   condition it fails, in the rule's order, or is NULL when it qualifies. */ -}}
+   condition it fails, in the rule's order, or is NULL when it qualifies.
+   Only the columns that later steps read are kept. */ -}}
 CREATE OR REPLACE TEMP TABLE batch AS
 WITH enriched AS (
     SELECT
@@ -38,7 +39,16 @@ WITH enriched AS (
     LEFT JOIN ip_dictionary d ON d.raw = r.dstDevice_ip
 )
 SELECT
-    *,
+    input_id,
+    row_no,
+    "timestamp",
+    srcDevice_ip,
+    dstDevice_ip,
+    {{ident .GroupColumn}},
+    srcDevice_hostname,
+    user_username,
+    listMatches,
+    reject_reason,
     CASE
         WHEN reject_reason IS NOT NULL THEN NULL
 {{- range .Conditions}}

@@ -64,24 +64,15 @@ func (s *kvScanner) nextEq() (key, val []byte, esc, ok bool) {
 		s.i++ // '='
 		if s.i < len(b) && (b[s.i] == '"' || b[s.i] == '\'') {
 			q := b[s.i]
-			s.i++
-			vs := s.i
-			for s.i < len(b) && b[s.i] != q {
-				if b[s.i] == '\\' && s.i+1 < len(b) {
-					esc = true
-					s.i++
-				}
-				s.i++
-			}
-			if s.i >= len(b) {
+			vs := s.i + 1
+			end, e, found := kvFindQuote(b, vs, q)
+			if !found {
 				s.bad = true
-				val = b[vs:]
 				s.i = len(b)
-				return key, val, esc, true
+				return key, b[vs:], e, true
 			}
-			val = b[vs:s.i]
-			s.i++ // closing quote
-			return key, val, esc, true
+			s.i = end + 1 // past the closing quote
+			return key, b[vs:end], e, true
 		}
 		vs := s.i
 		for s.i < len(b) && b[s.i] != ' ' && b[s.i] != '\t' {
@@ -116,24 +107,15 @@ func (s *kvScanner) nextColon() (key, val []byte, esc, ok bool) {
 			s.i++
 		}
 		if s.i < len(b) && b[s.i] == '"' {
-			s.i++
-			vs := s.i
-			for s.i < len(b) && b[s.i] != '"' {
-				if b[s.i] == '\\' && s.i+1 < len(b) {
-					esc = true
-					s.i++
-				}
-				s.i++
-			}
-			if s.i >= len(b) {
+			vs := s.i + 1
+			end, e, found := kvFindQuote(b, vs, '"')
+			if !found {
 				s.bad = true
-				val = b[vs:]
 				s.i = len(b)
-				return key, val, esc, true
+				return key, b[vs:], e, true
 			}
-			val = b[vs:s.i]
-			s.i++
-			return key, val, esc, true
+			s.i = end + 1
+			return key, b[vs:end], e, true
 		}
 		vs := s.i
 		for s.i < len(b) && b[s.i] != ';' && b[s.i] != ']' {
@@ -142,6 +124,35 @@ func (s *kvScanner) nextColon() (key, val []byte, esc, ok bool) {
 		return key, bytes.TrimRight(b[vs:s.i], " "), false, true
 	}
 	return nil, nil, false, false
+}
+
+// kvFindQuote finds the closing quote q at or after i, skipping quotes
+// escaped by a backslash; esc reports whether the value holds a backslash.
+func kvFindQuote(b []byte, i int, q byte) (end int, esc, found bool) {
+	j := i
+	for j <= len(b) {
+		k := bytes.IndexByte(b[j:], q)
+		if k < 0 {
+			return len(b), esc || bytes.IndexByte(b[i:], '\\') >= 0, false
+		}
+		end = j + k
+		// count the backslashes right before the quote
+		n := 0
+		for m := end - 1; m >= i && b[m] == '\\'; m-- {
+			n++
+		}
+		if n > 0 {
+			esc = true
+		}
+		if n%2 == 0 {
+			if !esc && bytes.IndexByte(b[i:end], '\\') >= 0 {
+				esc = true
+			}
+			return end, esc, true
+		}
+		j = end + 1
+	}
+	return len(b), esc, false
 }
 
 // kvString returns a value as a string, removing backslash escapes when esc.

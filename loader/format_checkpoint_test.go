@@ -1,0 +1,84 @@
+package loader
+
+import (
+	"testing"
+	"time"
+)
+
+const checkpointFixtures = "../fixtures/vendor/checkpoint"
+
+func TestCheckpointGolden(t *testing.T) {
+	c := parseFile(t, "checkpoint", checkpointFixtures+"/lines.log")
+	checkGolden(t, checkpointFixtures+"/lines.golden.json", c.golden())
+}
+
+func TestCheckpointFields(t *testing.T) {
+	c := parseFile(t, "checkpoint", checkpointFixtures+"/lines.log")
+	if len(c.Records) != 12 {
+		t.Fatalf("got %d records, want 12", len(c.Records))
+	}
+	type want struct {
+		src, dst   string
+		sport      int32 // -1 = null
+		dport      int32 // -1 = null
+		proto      string
+		success    string // "true", "false", "null"
+		tm         time.Time
+		user, host string
+		event      string
+	}
+	utc := func(s int) time.Time { return time.Date(2024, 3, 2, 10, 15, s, 0, time.UTC) }
+	wants := []want{
+		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", utc(1), "", "ws-017.corp.example", "Accept"},
+		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "false", utc(2), "", "", "Drop"},
+		{"2001:db8:10::15", "2001:db8:20::30", 50500, 3389, "tcp", "false", utc(3).Add(250*time.Millisecond - time.Hour), "", "", "Reject"},
+		{"10.1.3.44", "203.0.113.80", 51000, 6881, "tcp", "false", utc(4), "Alice Smith (asmith)", "lt-asmith", "Block"},
+		{"10.1.3.45", "203.0.113.81", 51002, 80, "tcp", "true", utc(5), "bob@corp.example", "", "Accept"},
+		{"10.1.4.66", "10.1.5.77", 49999, 445, "tcp", "false", utc(6), "", "", "Prevent"},
+		{"10.1.4.67", "192.0.2.99", 49888, 443, "tcp", "null", utc(7), "", "", "Detect"},
+		{"10.1.2.10", "10.1.2.99", -1, -1, "icmp", "true", utc(8), "", "", "Accept"},
+		{"10.1.2.12", "10.1.9.1", -1, -1, "gre", "false", utc(9), "", "", "Drop"},
+		{"10.1.6.10", "172.16.5.20", 60022, 22, "tcp", "null", utc(10), "carol", "ws-carol", "VPN-1 & FireWall-1"},
+		{"2001:db8:10::16", "2001:db8:30::1", 50161, 161, "udp", "false", utc(11), "dave", "", "Drop"},
+		{"10.8.0.5", "10.8.1.6", 53000, 8443, "tcp", "true", utc(12), "", "", "Accept"},
+	}
+	for i, w := range wants {
+		r := c.Records[i]
+		got := want{r.SrcIP, r.DstIP, kvTestPort(r.SrcPort), kvTestPort(r.DstPort), r.IPProtocol,
+			kvTestBool(r.Success), r.Time.UTC(), r.Username, r.SrcHostname, r.DeviceEventID}
+		if !got.tm.Equal(w.tm) {
+			t.Errorf("record %d time %v, want %v", i, got.tm, w.tm)
+		}
+		got.tm = w.tm
+		if got != w {
+			t.Errorf("record %d:\n got %+v\nwant %+v", i, got, w)
+		}
+		if r.ObjectType != ObjectNetwork || r.Vendor != "Check Point" {
+			t.Errorf("record %d: objectType %q vendor %q", i, r.ObjectType, r.Vendor)
+		}
+	}
+	if len(c.Quarantined) != 3 {
+		t.Errorf("quarantined %+v, want lines 16, 17, 18", c.Quarantined)
+	}
+	if n := c.Skips["checkpoint: System Monitor without src/dst, not a connection"]; n != 1 {
+		t.Errorf("skips %v", c.Skips)
+	}
+}
+
+func TestCheckpointSamples(t *testing.T) {
+	kvTestSamples(t, "checkpoint", "checkpoint", nil)
+}
+
+func TestCheckpointSweep(t *testing.T) {
+	kvTestSweep(t, "checkpoint", checkpointFixtures, "sweep.log")
+}
+
+func FuzzParseCheckpoint(f *testing.F) {
+	kvFuzzSeeds(f, checkpointFixtures+"/lines.log")
+	f.Fuzz(func(t *testing.T, s string) { kvFuzzOne(t, "checkpoint", s) })
+}
+
+func BenchmarkParseCheckpoint(b *testing.B) {
+	lines := kvReadLines(b, checkpointFixtures+"/lines.log")
+	kvBench(b, "checkpoint", lines[:1])
+}

@@ -1,0 +1,86 @@
+package loader
+
+import (
+	"testing"
+	"time"
+)
+
+const fortigateFixtures = "../fixtures/vendor/fortigate"
+
+func TestFortigateGolden(t *testing.T) {
+	c := parseFile(t, "fortigate", fortigateFixtures+"/lines.log")
+	checkGolden(t, fortigateFixtures+"/lines.golden.json", c.golden())
+}
+
+func TestFortigateFields(t *testing.T) {
+	c := parseFile(t, "fortigate", fortigateFixtures+"/lines.log")
+	type want struct {
+		src, dst     string
+		sport, dport int32 // -1 = null
+		proto        string
+		success      string
+		tm           time.Time
+		user, host   string
+		event        string
+	}
+	utc := func(s int) time.Time { return time.Date(2024, 3, 2, 10, 15, s, 0, time.UTC) }
+	wants := []want{
+		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", utc(1), "asmith", "ws-017", "traffic-forward"},
+		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "false", utc(2).Add(123456789), "", "", "traffic-forward"},
+		{"2001:db8:10::15", "2001:db8:10::1", -1, -1, "ipv6-icmp", "true", utc(3), "", "", "traffic-local"},
+		{"10.1.2.12", "10.1.3.30", 52012, 3389, "tcp", "true", utc(4), "", "", "traffic-forward"},
+		{"10.1.2.13", "224.0.0.251", 5353, 5353, "udp", "true", utc(5), "", "", "traffic-multicast"},
+		{"10.1.2.14", "10.1.4.40", 52014, 22, "tcp", "true", utc(6), "", "", "traffic-sniffer"},
+		{"10.1.4.66", "10.1.5.77", 49999, 445, "tcp", "false", utc(7), "", "", "utm-ips"},
+		{"10.1.3.45", "203.0.113.81", 51002, 80, "tcp", "false", utc(8), "bob", "", "utm-virus"},
+		{"10.1.3.46", "203.0.113.82", 51003, 443, "tcp", "true", utc(9), "carol", "", "utm-webfilter"},
+		{"10.1.3.47", "203.0.113.83", 51004, 443, "tcp", "true", utc(10), "", "", "utm-app-ctrl"},
+		{"10.1.3.48", "203.0.113.84", 51005, 21, "tcp", "false", utc(11), "", "", "utm-dlp"},
+		{"10.1.3.49", "203.0.113.85", 51006, 443, "tcp", "false", utc(12), "", "", "utm-ssl"},
+		{"198.51.100.200", "10.1.8.80", 61234, 8080, "tcp", "false", utc(13), "", "scanner-1", "utm-waf"},
+		{"10.8.0.5", "10.8.1.6", 53000, 8443, "tcp", "true", utc(14), "", "", "traffic-forward"},
+		{"10.8.0.6", "10.8.1.7", 53001, 139, "tcp", "true", utc(15), "", "", "traffic-forward"},
+	}
+	if len(c.Records) != len(wants) {
+		t.Fatalf("got %d records, want %d", len(c.Records), len(wants))
+	}
+	for i, w := range wants {
+		r := c.Records[i]
+		got := want{r.SrcIP, r.DstIP, kvTestPort(r.SrcPort), kvTestPort(r.DstPort), r.IPProtocol,
+			kvTestBool(r.Success), r.Time.UTC(), r.Username, r.SrcHostname, r.DeviceEventID}
+		if !got.tm.Equal(w.tm) {
+			t.Errorf("record %d time %v, want %v", i, got.tm, w.tm)
+		}
+		got.tm = w.tm
+		if got != w {
+			t.Errorf("record %d:\n got %+v\nwant %+v", i, got, w)
+		}
+		if r.ObjectType != ObjectNetwork || r.Vendor != "Fortinet" || r.Product != "FortiGate" {
+			t.Errorf("record %d: objectType %q vendor %q product %q", i, r.ObjectType, r.Vendor, r.Product)
+		}
+	}
+	if len(c.Quarantined) != 4 {
+		t.Errorf("quarantined %+v, want lines 19-22", c.Quarantined)
+	}
+	if c.Skips["fortigate: type=event, not a connection"] != 2 || c.Skips["fortigate: utm-dns, a DNS event, not a connection"] != 1 {
+		t.Errorf("skips %v", c.Skips)
+	}
+}
+
+func TestFortigateSamples(t *testing.T) {
+	kvTestSamples(t, "fortigate", "fortinet-fortigate", nil)
+}
+
+func TestFortigateSweep(t *testing.T) {
+	kvTestSweep(t, "fortigate", fortigateFixtures, "sweep.log")
+}
+
+func FuzzParseFortigate(f *testing.F) {
+	kvFuzzSeeds(f, fortigateFixtures+"/lines.log")
+	f.Fuzz(func(t *testing.T, s string) { kvFuzzOne(t, "fortigate", s) })
+}
+
+func BenchmarkParseFortigate(b *testing.B) {
+	lines := kvReadLines(b, fortigateFixtures+"/lines.log")
+	kvBench(b, "fortigate", lines[:1])
+}

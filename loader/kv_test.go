@@ -1,0 +1,407 @@
+package loader
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestKVScannerEq(t *testing.T) {
+	in := `<189>word date=2024-03-02 msg="a \"quoted\" b" appName='General HTTPS' empty="" k=v x=`
+	s := kvNewEq([]byte(in))
+	var got []string
+	for {
+		k, v, esc, ok := s.next()
+		if !ok {
+			break
+		}
+		got = append(got, string(k)+"|"+kvString(v, esc))
+	}
+	want := []string{"date|2024-03-02", `msg|a "quoted" b`, "appName|General HTTPS", "empty|", "k|v", "x|"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if s.bad {
+		t.Fatal("bad set on a complete line")
+	}
+	s = kvNewEq([]byte(`a=1 b="cut`))
+	for _, _, _, ok := s.next(); ok; _, _, _, ok = s.next() {
+	}
+	if !s.bad {
+		t.Fatal("unterminated quote not flagged")
+	}
+}
+
+func TestKVScannerColon(t *testing.T) {
+	in := `[flags:"1"; sys_message::"a; b"; tag:"x=y[z\]"; src:"10.0.0.1"; bare:7; dst:"10.0.0.2"]`
+	s := kvNewColon([]byte(in))
+	var got []string
+	for {
+		k, v, esc, ok := s.next()
+		if !ok {
+			break
+		}
+		got = append(got, string(k)+"|"+kvString(v, esc))
+	}
+	want := []string{"flags|1", "sys_message|a; b", "tag|x=y[z]", "src|10.0.0.1", "bare|7", "dst|10.0.0.2"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestKVHelpers(t *testing.T) {
+	for in, want := range map[string]string{"6": "tcp", "17": "udp", "1": "icmp", "58": "ipv6-icmp", "TCP": "tcp", "250": "250", "": ""} {
+		if got := kvProto([]byte(in)); got != want {
+			t.Errorf("kvProto(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]int{"-0500": -5 * 3600, "+05:30": 5*3600 + 1800, "-5:00": -5 * 3600, "UTC": 0, "+01": 3600} {
+		loc := kvZoneOffset([]byte(in))
+		if loc == nil {
+			t.Errorf("kvZoneOffset(%q) = nil", in)
+			continue
+		}
+		if _, off := time.Date(2024, 1, 1, 0, 0, 0, 0, loc).Zone(); off != want {
+			t.Errorf("kvZoneOffset(%q) offset %d, want %d", in, off, want)
+		}
+	}
+	if kvZoneOffset([]byte("bogus")) != nil || kvZoneOffset([]byte("+99")) != nil {
+		t.Error("kvZoneOffset accepted junk")
+	}
+	for _, in := range []string{"2024-03-02 10:15:00", "2024/03/02 10:15:00", "2024:03:02-10:15:00", "2024-03-02T10:15:00"} {
+		tm, ok := kvDateTime([]byte(in), time.UTC)
+		if !ok || !tm.Equal(time.Date(2024, 3, 2, 10, 15, 0, 0, time.UTC)) {
+			t.Errorf("kvDateTime(%q) = %v %v", in, tm, ok)
+		}
+	}
+	if _, ok := kvDateTime([]byte("2024-13-02 10:15:00"), nil); ok {
+		t.Error("kvDateTime accepted month 13")
+	}
+	if p, ok := kvPort([]byte("65536")); ok {
+		t.Errorf("kvPort accepted 65536: %v", p)
+	}
+}
+
+// kvTestSamples runs the shared-samples checks for a line format: each file
+// is detected as the format first, yields records, and the quarantined
+// lines are exactly those listed in knownBad (file base name → line numbers).
+func kvTestSamples(t *testing.T, format, dir string, knownBad map[string][]int64) {
+	t.Helper()
+	p := sharedSamples(t, dir)
+	files, err := filepath.Glob(filepath.Join(p, "*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no sample files in %s: %v", p, err)
+	}
+	total := 0
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := data[:min(len(data), 64<<10)]
+		det := DetectFormats(head)
+		if len(det) == 0 || det[0].Name != format {
+			var names []string
+			for _, f := range det {
+				names = append(names, f.Name)
+			}
+			t.Errorf("%s: detected %v, want %s first", file, names, format)
+		}
+		c := parseFile(t, format, file)
+		base := filepath.Base(file)
+		fm, _ := LookupFormat(format)
+		for i, line := range bytes.Split(data, []byte("\n")) {
+			if len(bytes.TrimSpace(line)) > 0 && !fm.MatchLine(bytes.TrimRight(line, "\r")) {
+				t.Errorf("%s:%d not matched by %s.MatchLine", base, i+1, format)
+			}
+		}
+		var got []int64
+		for _, q := range c.Quarantined {
+			got = append(got, q.Pos)
+		}
+		wantBad := knownBad[base]
+		if fmt.Sprint(got) != fmt.Sprint(wantBad) {
+			t.Errorf("%s: quarantined lines %v (%+v), want %v", base, got, c.Quarantined, wantBad)
+		}
+		total += len(c.Records)
+		t.Logf("%s: %d records, skipped %v, quarantined %d", base, len(c.Records), c.Skips, len(c.Quarantined))
+		for _, r := range c.Records {
+			if os.Getenv("PORTSWEEP_DUMP_SAMPLES") != "" {
+				t.Logf("  %s", kvJSON(viewOf(r)))
+			}
+			if r.SrcIP == "" || r.DstIP == "" || r.ObjectType != ObjectNetwork || r.Time.IsZero() {
+				t.Errorf("%s: incomplete record %+v", base, r)
+			}
+		}
+	}
+	if total == 0 {
+		t.Errorf("%s samples gave no connection records", format)
+	}
+}
+
+func kvJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// kvFuzzSeeds adds every line of the fixture files as seeds.
+func kvFuzzSeeds(f *testing.F, paths ...string) {
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			if len(bytes.TrimSpace(line)) > 0 {
+				f.Add(string(line))
+			}
+		}
+	}
+}
+
+// kvFuzzOne parses input with the format and checks the record invariants.
+func kvFuzzOne(t *testing.T, format, input string) {
+	fm, ok := LookupFormat(format)
+	if !ok {
+		t.Fatalf("format %q not registered", format)
+	}
+	c := &collector{}
+	if err := ReadFormat(fixedCtx, fm, strings.NewReader(input), c); err != nil {
+		t.Fatal(err)
+	}
+	fm.MatchLine([]byte(input))
+	for _, r := range c.Records {
+		if r.SrcIP == "" || r.DstIP == "" {
+			t.Fatalf("record without addresses: %+v", r)
+		}
+		for _, p := range []NullInt32{r.SrcPort, r.DstPort} {
+			if p.Valid && (p.V < 0 || p.V > 65535) {
+				t.Fatalf("bad port %d in %+v", p.V, r)
+			}
+		}
+		if r.ObjectType != ObjectNetwork && r.ObjectType != ObjectNetworkFlow {
+			t.Fatalf("bad objectType %q", r.ObjectType)
+		}
+	}
+}
+
+// kvBench parses n copies of lines through ReadFormat per iteration.
+func kvBench(b *testing.B, format string, lines []string) {
+	fm, ok := LookupFormat(format)
+	if !ok {
+		b.Fatalf("format %q not registered", format)
+	}
+	var buf bytes.Buffer
+	n := 0
+	for buf.Len() < 8<<20 {
+		for _, l := range lines {
+			buf.WriteString(l)
+			buf.WriteByte('\n')
+			n++
+		}
+	}
+	data := buf.Bytes()
+	c := &kvCountEmitter{}
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	total := 0
+	for i := 0; i < b.N; i++ {
+		if err := ReadFormat(fixedCtx, fm, bytes.NewReader(data), c); err != nil {
+			b.Fatal(err)
+		}
+		total += n
+	}
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "lines/s")
+	if c.emitted == 0 || c.bad > 0 {
+		b.Fatalf("emitted %d, quarantined %d", c.emitted, c.bad)
+	}
+}
+
+type kvCountEmitter struct{ emitted, skipped, bad int }
+
+func (c *kvCountEmitter) Emit(*Record)                     { c.emitted++ }
+func (c *kvCountEmitter) Skip(string)                      { c.skipped++ }
+func (c *kvCountEmitter) Quarantine(int64, []byte, string) { c.bad++ }
+
+// kvTestSweep checks a sweep fixture: ≥25 Network records from 10.20.30.40
+// to distinct 10.20.31.x destinations on the expected port, and the expect
+// file's content.
+func kvTestSweep(t *testing.T, format, dir, file string) {
+	t.Helper()
+	c := parseFile(t, format, filepath.Join(dir, file))
+	if len(c.Quarantined) > 0 {
+		t.Errorf("sweep fixture has quarantined lines: %+v", c.Quarantined)
+	}
+	var exp struct {
+		Format      string `json:"format"`
+		Src         string `json:"srcDevice_ip"`
+		DstPort     int32  `json:"dstPort"`
+		RecordTypes string `json:"record_types"`
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "sweep.expect.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&exp); err != nil {
+		t.Fatal(err)
+	}
+	if exp.Format != format || exp.Src != "10.20.30.40" || exp.RecordTypes != "Network" {
+		t.Errorf("sweep.expect.json = %+v", exp)
+	}
+	dsts := map[string]bool{}
+	var first, last time.Time
+	for _, r := range c.Records {
+		if r.SrcIP == exp.Src && r.DstPort.Valid && r.DstPort.V == exp.DstPort && r.ObjectType == ObjectNetwork {
+			dsts[r.DstIP] = true
+			if first.IsZero() || r.Time.Before(first) {
+				first = r.Time
+			}
+			if r.Time.After(last) {
+				last = r.Time
+			}
+		}
+	}
+	if len(dsts) < 25 {
+		t.Errorf("sweep: %d distinct destinations from %s on %d, want ≥25", len(dsts), exp.Src, exp.DstPort)
+	}
+	if last.Sub(first) > time.Minute {
+		t.Errorf("sweep spans %v, want ≤ 1 minute", last.Sub(first))
+	}
+	// No other source reaches 20 internal destinations on one port.
+	groups := map[string]map[string]bool{}
+	for _, r := range c.Records {
+		if r.SrcIP == exp.Src || !r.DstPort.Valid {
+			continue
+		}
+		k := r.SrcIP + "|" + kvJSON(r.DstPort.V)
+		if groups[k] == nil {
+			groups[k] = map[string]bool{}
+		}
+		groups[k][r.DstIP] = true
+	}
+	for k, g := range groups {
+		if len(g) >= 20 {
+			t.Errorf("sweep fixture: group %s has %d destinations", k, len(g))
+		}
+	}
+	if len(c.Records)-kvCountSrc(c.Records, exp.Src) < 10 || len(c.Skips) == 0 {
+		t.Errorf("sweep fixture needs other traffic and non-connection lines: %d records, skips %v", len(c.Records), c.Skips)
+	}
+}
+
+func kvCountSrc(rs []Record, src string) int {
+	n := 0
+	for _, r := range rs {
+		if r.SrcIP == src {
+			n++
+		}
+	}
+	return n
+}
+
+// kvReadLines returns the non-blank lines of a file (for table tests).
+func kvReadLines(t testing.TB, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) != "" {
+			out = append(out, sc.Text())
+		}
+	}
+	return out
+}
+
+func kvTestPort(p NullInt32) int32 {
+	if !p.Valid {
+		return -1
+	}
+	return p.V
+}
+
+func kvTestBool(b NullBool) string {
+	if !b.Valid {
+		return "null"
+	}
+	if b.V {
+		return "true"
+	}
+	return "false"
+}
+
+// TestKVNoCrossMatch checks that the MatchLine of the firewall formats in
+// this group accepts no line of another product's shared samples.
+func TestKVNoCrossMatch(t *testing.T) {
+	root := filepath.Dir(sharedSamples(t, "checkpoint"))
+	mine := map[string]string{
+		"checkpoint": "checkpoint", "fortinet-fortigate": "fortigate", "sonicwall": "sonicwall",
+		"sophos-utm": "sophos-utm", "paloalto-ngfw": "paloalto", "zscaler-nss-firewall": "zscaler-fw",
+	}
+	var formats []*Format
+	for _, name := range mine {
+		f, ok := LookupFormat(name)
+		if !ok {
+			t.Fatalf("%s not registered", name)
+		}
+		formats = append(formats, f)
+	}
+	err := filepath.Walk(root, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() || strings.HasSuffix(path, ".evtx") || strings.HasSuffix(path, ".md") {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		dir := strings.SplitN(rel, string(filepath.Separator), 2)[0]
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range bytes.Split(data, []byte("\n")) {
+			for _, f := range formats {
+				if f.MatchLine(line) && mine[dir] != f.Name {
+					t.Errorf("%s:%d matched by %s", rel, i+1, f.Name)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestKVExamples checks that each format's Example is matched and parses
+// into a connection record.
+func TestKVExamples(t *testing.T) {
+	for _, name := range []string{"checkpoint", "fortigate", "sonicwall", "sophos-utm", "paloalto", "zscaler-fw"} {
+		f, ok := LookupFormat(name)
+		if !ok {
+			t.Fatalf("%s not registered", name)
+		}
+		if !f.MatchLine([]byte(f.Example)) {
+			t.Errorf("%s: Example not matched", name)
+		}
+		var r Record
+		if err := f.ParseLine(fixedCtx, []byte(f.Example), &r); err != nil {
+			t.Errorf("%s: Example: %v", name, err)
+			continue
+		}
+		if r.SrcIP != "10.20.30.40" || r.DstIP != "10.20.31.7" || r.DstPort != Int32(445) || r.ObjectType != ObjectNetwork ||
+			!r.Time.Equal(time.Date(2024, 3, 2, 10, 15, 0, 0, time.UTC)) {
+			t.Errorf("%s: Example parsed as %+v", name, r)
+		}
+	}
+}

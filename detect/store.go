@@ -6,6 +6,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -33,6 +35,11 @@ var requiredExtensions = []string{"parquet", "json", "icu"}
 // Open opens (creating if needed) the database at path and brings its
 // schema up to date. Every connection works in UTC.
 func Open(ctx context.Context, path string, opts StoreOptions) (*Store, error) {
+	if path != "" && path != ":memory:" && !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("database %s: %w", path, err)
+		}
+	}
 	dsn := path
 	var params []string
 	if opts.ReadOnly {

@@ -63,23 +63,26 @@ func (s *Summary) Print(w io.Writer) {
 		f := s.Formats[name]
 		fmt.Fprintf(w, "  format %-20s read %d, connections %d, skipped %d, quarantined %d\n", name, f.Read, f.Connections, f.Skipped, f.Quarantined)
 	}
-	fmt.Fprintf(w, "  records read        %12d\n", s.RecordsRead)
-	fmt.Fprintf(w, "  skipped (not conn.) %12d\n", s.RecordsSkipped)
-	fmt.Fprintf(w, "  rejected            %12d%s\n", s.RecordsRejected, inline(s.RejectedByReason))
+	row := func(label string, n int64, extra string) {
+		fmt.Fprintf(w, "  %-32s%10d%s\n", label, n, extra)
+	}
+	row("records read", s.RecordsRead, "")
+	row("skipped (not connections)", s.RecordsSkipped, "")
+	row("rejected", s.RecordsRejected, inline(s.RejectedByReason))
 	if s.RecordsLate > 0 || s.Mode != "detect" {
-		fmt.Fprintf(w, "  late                %12d\n", s.RecordsLate)
+		row("late", s.RecordsLate, "")
 	}
 	for _, c := range s.Conditions {
 		extra := ""
 		if c == "match_lists" {
 			extra = inline(s.ExcludedByList)
 		}
-		fmt.Fprintf(w, "  %-20s%12d%s\n", "dropped: "+c, s.DroppedByCondition[c], extra)
+		row("dropped by "+c, s.DroppedByCondition[c], extra)
 	}
-	fmt.Fprintf(w, "  qualifying          %12d\n", s.RecordsQualifying)
-	fmt.Fprintf(w, "  groups              %12d\n", s.Groups)
-	fmt.Fprintf(w, "  episodes            %12d\n", s.Episodes)
-	fmt.Fprintf(w, "  signals             %12d (suppressed %d)\n", s.Signals, s.Suppressed)
+	row("qualifying", s.RecordsQualifying, "")
+	row("groups", s.Groups, "")
+	row("episodes", s.Episodes, "")
+	row("signals", s.Signals, fmt.Sprintf(" (suppressed %d)", s.Suppressed))
 }
 
 func inline(m map[string]int64) string {

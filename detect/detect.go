@@ -61,7 +61,19 @@ type carried struct {
 	since      time.Time              // earliest crossing to consider; zero: all
 	prior      map[string]priorSignal // last unsuppressed signal per entity
 	emitted    map[string]bool        // ids already emitted
-	loadTail   func(ctx context.Context, conn *sql.Conn) error
+	// stateful runs look only at crossings at or after their earliest new
+	// record (earlier ones cannot change), keep a copy of the new records
+	// (table fresh) for the tail, and add the carried tail to work.
+	stateful bool
+	loadTail func(ctx context.Context, conn *sql.Conn) error
+	// range limits which records a backfill analyses; zero: open.
+	from, to time.Time
+	// holdFrom, when set, holds back crossings at or after it: later
+	// records within the allowed lateness could still change them. The
+	// caller passes a function of the batch's latest record time.
+	holdFrom func(batchMax time.Time) time.Time
+	// pendingSince is the earliest crossing an earlier run held back.
+	pendingSince time.Time
 }
 
 // stageTimer logs, at debug level, how long each stage of a step took.
@@ -90,6 +102,7 @@ type analysis struct {
 	inputErrs []error
 	minTime   time.Time // earliest accepted qualifying record
 	maxTime   time.Time // latest accepted record
+	pending   int       // crossings held back until they are final
 }
 
 // analyze loads inputs into the connection's temporary tables and finds
@@ -143,6 +156,9 @@ func analyze(ctx context.Context, conn *sql.Conn, inputs []loader.Input, cfg *Co
 		return nil, fmt.Errorf("classify records: %w", err)
 	}
 	stage("classify")
+	if err := markOutsideRange(ctx, conn, st, a.summary); err != nil {
+		return nil, err
+	}
 	if err := a.readFunnel(ctx, conn, c); err != nil {
 		return nil, err
 	}
@@ -241,7 +257,7 @@ func (a *analysis) buildWork(ctx context.Context, conn *sql.Conn, c *psql.Compil
 	}
 	lateBefore := st.lateBefore
 	if lateBefore.IsZero() {
-		lateBefore = time.Unix(-62135596800+86400*366, 0).UTC() // far past: nothing is late
+		lateBefore = farPast
 	}
 	if !st.lateBefore.IsZero() {
 		err := conn.QueryRowContext(ctx, `SELECT count(*) FROM batch WHERE reject_reason IS NULL AND dropped_by IS NULL AND "timestamp" < ?`, lateBefore).Scan(&a.summary.RecordsLate)
@@ -258,6 +274,11 @@ func (a *analysis) buildWork(ctx context.Context, conn *sql.Conn, c *psql.Compil
 		return fmt.Errorf("summarize work: %w", err)
 	}
 	a.minTime, a.maxTime, a.summary.Groups = minT.Time, maxT.Time, groups
+	if st.stateful {
+		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE fresh AS SELECT * FROM work`); err != nil {
+			return fmt.Errorf("keep new records: %w", err)
+		}
+	}
 	if st.loadTail != nil {
 		if err := st.loadTail(ctx, conn); err != nil {
 			return err
@@ -268,8 +289,21 @@ func (a *analysis) buildWork(ctx context.Context, conn *sql.Conn, c *psql.Compil
 
 func (a *analysis) findSignals(ctx context.Context, conn *sql.Conn, c *psql.Compiled, st *carried) error {
 	since := st.since
+	if st.stateful {
+		since = a.minTime
+		if !st.pendingSince.IsZero() && (since.IsZero() || st.pendingSince.Before(since)) {
+			since = st.pendingSince
+		}
+		if since.IsZero() {
+			return nil // nothing new and nothing pending: nothing can cross
+		}
+	}
+	var holdFrom time.Time
+	if st.holdFrom != nil {
+		holdFrom = st.holdFrom(a.maxTime)
+	}
 	if since.IsZero() {
-		since = time.Unix(-62135596800+86400*366, 0).UTC()
+		since = farPast
 	}
 	rows, err := conn.QueryContext(ctx, c.Crossings, since)
 	if err != nil {
@@ -284,6 +318,10 @@ func (a *analysis) findSignals(ctx context.Context, conn *sql.Conn, c *psql.Comp
 		}
 		x.DstSample = sample.Get()
 		a.summary.Episodes++
+		if !holdFrom.IsZero() && !x.CrossedAt.Before(holdFrom) {
+			a.pending++
+			continue
+		}
 		s := newSignal(c, x)
 		if st.emitted[s.SignalID] {
 			continue
@@ -327,7 +365,7 @@ func (s *Store) Detect(ctx context.Context, inputs []loader.Input, cfg Config) (
 	if err != nil {
 		return nil, err
 	}
-	if err := recordRun(ctx, tx, &cfg, a, "detect", started, false); err != nil {
+	if err := recordRun(ctx, tx, &cfg, a, "detect", started, false, true); err != nil {
 		tx.Rollback()
 		return nil, err
 	}
@@ -342,8 +380,33 @@ func (s *Store) Detect(ctx context.Context, inputs []loader.Input, cfg Config) (
 	return out, nil
 }
 
+// markOutsideRange drops, as condition "outside_range", the records a
+// backfill's --from/--to leave out.
+func markOutsideRange(ctx context.Context, conn *sql.Conn, st *carried, s *Summary) error {
+	if st.from.IsZero() && st.to.IsZero() {
+		return nil
+	}
+	from, to := st.from, st.to
+	if from.IsZero() {
+		from = farPast
+	}
+	if to.IsZero() {
+		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	_, err := conn.ExecContext(ctx, `UPDATE batch SET dropped_by = 'outside_range'
+		WHERE reject_reason IS NULL AND dropped_by IS NULL AND ("timestamp" < ? OR "timestamp" >= ?)`, from, to)
+	if err != nil {
+		return fmt.Errorf("apply the time range: %w", err)
+	}
+	s.Conditions = append(s.Conditions, "outside_range")
+	return nil
+}
+
+// farPast stands for "no lower bound" where SQL wants a time.
+var farPast = time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC)
+
 // recordRun inserts the run and its signals within tx.
-func recordRun(ctx context.Context, tx *sql.Tx, cfg *Config, a *analysis, mode string, started time.Time, stateful bool) error {
+func recordRun(ctx context.Context, tx *sql.Tx, cfg *Config, a *analysis, mode string, started time.Time, stateful, printed bool) error {
 	c := cfg.Compiled
 	funnel, _ := json.Marshal(a.summary)
 	params, _ := json.Marshal(map[string]any{
@@ -367,10 +430,10 @@ func recordRun(ctx context.Context, tx *sql.Tx, cfg *Config, a *analysis, mode s
 		for i, e := range s.Entities {
 			entities[i] = map[string]any{"type": e.Type, "value": e.Value}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO signals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO signals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			s.SignalID, a.runID, stateful, s.RuleID, s.Name, s.Summary, s.Severity, s.Stage, s.Tags,
 			s.SrcDeviceIP, s.DstPort, s.SrcHostname, s.Username, entities, s.FirstSeen, s.CrossedAt,
-			s.DistinctDstCount, s.DstSample, s.RecordCount, s.Suppressed, s.SuppressedReason, s.RuleVersion, s.SQLHash)
+			s.DistinctDstCount, s.DstSample, s.RecordCount, s.Suppressed, s.SuppressedReason, s.RuleVersion, s.SQLHash, printed)
 		if err != nil {
 			return fmt.Errorf("record signal %s: %w", s.SignalID, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,3 +132,11 @@ func inputsOf(paths ...string) []loader.Input {
 }
 
 func stringsContains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func mustPrefix(s string) netip.Prefix {
+	p, err := loader.ParsePrefix(s)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}

@@ -28,7 +28,10 @@ const usageText = `portsweep finds internal port sweeps: one internal host conta
 internal hosts on the same port within minutes (Sumo Logic THRESHOLD-S00081).
 
 Usage:
-  portsweep detect [flags] PATH...   analyse files, directories, globs or - (stdin)
+  portsweep detect [flags] PATH...   analyse files, directories, globs or - (stdin), on their own
+  portsweep run --inbox DIR          process the inbox's new files with the state in --db
+  portsweep schedule --cron SPEC --inbox DIR   run on a schedule; --listen serves /metrics
+  portsweep backfill [--from T] [--to T] PATH...   an archive in event-time order, resumable
   portsweep compile [rule flags]     print the compiled SQL
   portsweep formats                  list input formats with an example line
 
@@ -48,6 +51,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "detect":
 		code, err = cmdDetect(ctx, args[1:], stdin, stdout, stderr)
+	case "run":
+		code, err = cmdRun(ctx, args[1:], stdin, stdout, stderr)
+	case "backfill":
+		code, err = cmdBackfill(ctx, args[1:], stdin, stdout, stderr)
+	case "schedule":
+		code, err = cmdSchedule(ctx, args[1:], stdin, stdout, stderr)
 	case "compile":
 		err = cmdCompile(args[1:], stdout, stderr)
 	case "formats":

@@ -28,6 +28,9 @@ type Config struct {
 	Stdin      io.Reader
 	Now        func() time.Time
 	Log        *slog.Logger
+	// Webhook, when set, queues each new signal in the outbox in the
+	// transaction that records it.
+	Webhook *Webhook
 }
 
 func (c *Config) now() time.Time {
@@ -438,5 +441,5 @@ func recordRun(ctx context.Context, tx *sql.Tx, cfg *Config, a *analysis, mode s
 			return fmt.Errorf("record signal %s: %w", s.SignalID, err)
 		}
 	}
-	return nil
+	return enqueue(ctx, tx, cfg.Webhook, a.signals, cfg.now())
 }

@@ -32,6 +32,9 @@ Usage:
   portsweep run --inbox DIR          process the inbox's new files with the state in --db
   portsweep schedule --cron SPEC --inbox DIR   run on a schedule; --listen serves /metrics
   portsweep backfill [--from T] [--to T] PATH...   an archive in event-time order, resumable
+  portsweep sql [--db FILE] QUERY    ad hoc SQL over signals, runs, inputs, funnel (read-only)
+  portsweep signals [--since 24h]    recent signals as a table
+  portsweep outbox [--retry-dead]    webhook deliveries pending or dead
   portsweep compile [rule flags]     print the compiled SQL
   portsweep formats                  list input formats with an example line
 
@@ -57,6 +60,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		code, err = cmdBackfill(ctx, args[1:], stdin, stdout, stderr)
 	case "schedule":
 		code, err = cmdSchedule(ctx, args[1:], stdin, stdout, stderr)
+	case "sql":
+		err = cmdSQL(ctx, args[1:], stdout, stderr)
+	case "signals":
+		err = cmdSignals(ctx, args[1:], stdout, stderr)
+	case "outbox":
+		code, err = cmdOutbox(ctx, args[1:], stdout, stderr)
 	case "compile":
 		err = cmdCompile(args[1:], stdout, stderr)
 	case "formats":

@@ -32,6 +32,60 @@ type commonFlags struct {
 	// stateful commands only
 	lateness      time.Duration
 	emitFinalOnly bool
+	webhook       webhookFlags
+}
+
+// webhookFlags configure delivery of signals to a webhook.
+type webhookFlags struct {
+	url               string
+	format            string
+	includeSuppressed bool
+	required          bool
+	timeout           time.Duration
+	wait              time.Duration
+	backoff           time.Duration
+}
+
+func (w *webhookFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&w.url, "webhook", "", "POST each new signal to this URL (durable outbox, retries); PORTSWEEP_WEBHOOK_SECRET signs requests")
+	fs.StringVar(&w.format, "webhook-format", sink.BodyNative, "webhook body: native (the signal) or ocsf (OCSF 1.x Detection Finding)")
+	fs.BoolVar(&w.includeSuppressed, "webhook-include-suppressed", false, "also send suppressed signals")
+	fs.BoolVar(&w.required, "webhook-required", false, "exit non-zero when a delivery is still pending or dead after --webhook-wait")
+	fs.DurationVar(&w.timeout, "webhook-timeout", sink.DefaultWebhookTimeout, "timeout of one webhook request")
+	fs.DurationVar(&w.backoff, "webhook-backoff", sink.DefaultWebhookBaseBackoff, "first retry delay; doubles per attempt up to 5m, with jitter")
+	fs.DurationVar(&w.wait, "webhook-wait", 30*time.Second, "how long to keep retrying deliveries before leaving them to the next run")
+}
+
+func (w *webhookFlags) target() *detect.Webhook {
+	if w.url == "" {
+		return nil
+	}
+	return &detect.Webhook{URL: w.url, Format: w.format, IncludeSuppressed: w.includeSuppressed}
+}
+
+// deliver drains the outbox for the webhook; it fails only when the
+// webhook is required and something is left undelivered.
+func (w *webhookFlags) deliver(ctx context.Context, store *detect.Store, log *slog.Logger, stderr io.Writer) error {
+	if w.url == "" {
+		return nil
+	}
+	var secret []byte
+	if s := os.Getenv("PORTSWEEP_WEBHOOK_SECRET"); s != "" {
+		secret = []byte(s)
+	}
+	sender := sink.NewSender(sink.WebhookConfig{URL: w.url, Secret: secret, Timeout: w.timeout, BaseBackoff: w.backoff, Logger: log}, store.Outbox(w.url))
+	stats, err := sender.Drain(ctx, w.wait)
+	fmt.Fprintf(stderr, "  webhook: %d delivered, %d pending (retried by the next run), %d dead\n", stats.Sent, stats.Pending, stats.Dead)
+	if err != nil {
+		log.Error("webhook delivery stopped", "err", err)
+	}
+	if stats.LastError != "" && (stats.Pending > 0 || stats.Dead > 0) {
+		log.Warn("webhook not fully delivered", "last_error", stats.LastError)
+	}
+	if w.required && (err != nil || stats.Pending > 0 || stats.Dead > 0) {
+		return fmt.Errorf("--webhook-required: %d deliveries pending and %d dead (see `portsweep outbox`)", stats.Pending, stats.Dead)
+	}
+	return nil
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet, stateful bool) {
@@ -43,6 +97,7 @@ func (c *commonFlags) register(fs *flag.FlagSet, stateful bool) {
 	fs.StringVar(&c.summaryPath, "summary", "", "write the run's funnel as JSON to this file")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.configPath, "config", "", "YAML file whose keys are flag names; flags given on the command line win")
+	c.webhook.register(fs)
 	if stateful {
 		fs.DurationVar(&c.lateness, "allowed-lateness", detect.DefaultAllowedLateness, "records older than the latest processed event time minus this are late: counted, not analysed")
 		fs.BoolVar(&c.emitFinalOnly, "emit-final-only", false, "hold back a signal until no record within the allowed lateness could change it (exact for out-of-order files; emits up to the lateness later)")
@@ -59,6 +114,9 @@ func (c *commonFlags) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		if err := applyConfig(fs, c.configPath); err != nil {
 			return nil, err
 		}
+	}
+	if c.webhook.format != sink.BodyNative && c.webhook.format != sink.BodyOCSF {
+		return nil, usagef("--webhook-format must be native or ocsf")
 	}
 	if c.format != loader.FormatAuto {
 		if _, ok := loader.LookupFormat(c.format); !ok {
@@ -127,7 +185,7 @@ func (c *commonFlags) setup(ctx context.Context, stdin io.Reader, stderr io.Writ
 	}
 	return store, detect.Config{
 		Compiled: compiled, Enrichment: enrich, Format: c.format, OutDir: c.outDir,
-		Parse: &loader.ParseContext{}, Stdin: stdin, Log: log,
+		Parse: &loader.ParseContext{}, Stdin: stdin, Log: log, Webhook: c.webhook.target(),
 	}, log, nil
 }
 

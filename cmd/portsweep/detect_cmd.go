@@ -52,6 +52,9 @@ func cmdDetect(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err := cf.report(out.Summary, stderr); err != nil {
 		return 0, err
 	}
+	if err := cf.webhook.deliver(ctx, store, log, stderr); err != nil {
+		return 0, err
+	}
 	if len(out.InputErrors) > 0 || len(pathErrs) > 0 {
 		return exitInputError, nil
 	}

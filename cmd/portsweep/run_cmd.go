@@ -55,6 +55,9 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err := cf.report(out.Summary, stderr); err != nil {
 		return 0, err
 	}
+	if err := cf.webhook.deliver(ctx, store, log, stderr); err != nil {
+		return 0, err
+	}
 	if len(out.InputErrors) > 0 {
 		return exitInputError, nil
 	}
@@ -125,6 +128,9 @@ func cmdBackfill(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return 0, err
 	}
 	fmt.Fprintf(stderr, "backfill: %d steps, %d files, %d records, %d signals\n", res.Steps, res.Files, res.Records, len(res.Signals))
+	if err := cf.webhook.deliver(ctx, store, log, stderr); err != nil {
+		return 0, err
+	}
 	if len(res.InputErrors) > 0 || len(pathErrs) > 0 {
 		for _, e := range res.InputErrors {
 			fmt.Fprintln(stderr, "  failed:", e)
@@ -166,9 +172,11 @@ func cmdSchedule(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	r.After = func(ctx context.Context, out *detect.Outcome) error {
 		log.Info("run done", "run", out.RunID, "signals", len(out.Signals), "records", out.Summary.RecordsRead, "late", out.Summary.RecordsLate)
 		if cf.json {
-			return printUnprinted(ctx, store, stdout)
+			if err := printUnprinted(ctx, store, stdout); err != nil {
+				return err
+			}
 		}
-		return nil
+		return cf.webhook.deliver(ctx, store, log, stderr)
 	}
 	if err := schedule.Serve(ctx, r, schedule.ServeOptions{Spec: *spec, Listen: *listen, Grace: *grace, RunAtStart: true}); err != nil {
 		return 0, err

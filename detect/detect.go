@@ -116,6 +116,7 @@ func analyze(ctx context.Context, conn *sql.Conn, inputs []loader.Input, cfg *Co
 	for _, cond := range c.Resolved.Rule.Conditions {
 		a.summary.Conditions = append(a.summary.Conditions, cond.Name)
 	}
+	stage := stageTimer(cfg.log(), runID)
 	q := loader.NewQuarantine(cfg.OutDir, runID)
 	defer q.Close()
 	ld, err := loader.New(ctx, conn, loader.Options{Format: cfg.Format, Parse: cfg.Parse, Quarantine: q, Stdin: cfg.Stdin})
@@ -149,7 +150,9 @@ func analyze(ctx context.Context, conn *sql.Conn, inputs []loader.Input, cfg *Co
 			a.summary.RecordsRejected += f.Quarantined
 		}
 	}
-	stage := stageTimer(cfg.log(), runID)
+	if err := ld.Finish(ctx); err != nil {
+		return nil, err
+	}
 	stage("load")
 	if _, err := ld.Sink().BuildDictionary(ctx, cfg.Enrichment); err != nil {
 		return nil, err

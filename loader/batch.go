@@ -15,11 +15,16 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
-// RawTable is the temporary table that holds a batch as loaded, before
-// enrichment: the normalized columns plus where each record came from.
-const RawTable = "batch_raw"
+// RawView is the temporary view of a batch as loaded, before enrichment:
+// the normalized columns plus where each record came from. It unites
+// ParsedTable (what Go parsed, inserted through Arrow) with the normalized
+// Parquet inputs, which DuckDB reads in place.
+const RawView = "batch_raw"
 
-const createRawTable = `CREATE OR REPLACE TEMP TABLE batch_raw (
+// ParsedTable holds the records Go parsed.
+const ParsedTable = "batch_parsed"
+
+const createParsedTable = `CREATE OR REPLACE TEMP TABLE batch_parsed (
 	"timestamp" TIMESTAMP,
 	objectType VARCHAR,
 	srcDevice_ip VARCHAR,
@@ -40,7 +45,7 @@ const createRawTable = `CREATE OR REPLACE TEMP TABLE batch_raw (
 	row_no BIGINT
 )`
 
-// rawSchema is the Arrow form of batch_raw, column for column.
+// rawSchema is the Arrow form of batch_parsed, column for column.
 var rawSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "timestamp", Type: &arrow.TimestampType{Unit: arrow.Microsecond}, Nullable: true},
 	{Name: "objectType", Type: arrow.BinaryTypes.String, Nullable: true},
@@ -66,7 +71,7 @@ var rawSchema = arrow.NewSchema([]arrow.Field{
 const arrowRowsPerBatch = 64 << 10
 
 // ArrowSink turns Records into Arrow record batches and inserts them into
-// batch_raw through the binding's Arrow interface.
+// batch_parsed through the binding's Arrow interface.
 type ArrowSink struct {
 	conn    *sql.Conn
 	arrow   *duckdb.Arrow
@@ -77,10 +82,10 @@ type ArrowSink struct {
 var viewSeq atomic.Int64
 
 // NewArrowSink prepares conn (which must stay reserved for this sink's
-// lifetime) to receive Arrow batches into a fresh batch_raw.
+// lifetime) to receive Arrow batches into a fresh batch_parsed.
 func NewArrowSink(ctx context.Context, conn *sql.Conn) (*ArrowSink, error) {
-	if _, err := conn.ExecContext(ctx, createRawTable); err != nil {
-		return nil, fmt.Errorf("create %s: %w", RawTable, err)
+	if _, err := conn.ExecContext(ctx, createParsedTable); err != nil {
+		return nil, fmt.Errorf("create %s: %w", ParsedTable, err)
 	}
 	s := &ArrowSink{conn: conn, builder: array.NewRecordBuilder(memory.DefaultAllocator, rawSchema)}
 	// The Arrow handle is taken inside Raw but used outside it: statements
@@ -151,7 +156,7 @@ func (s *ArrowSink) Flush(ctx context.Context) error {
 		return err
 	}
 	defer reader.Release()
-	return s.InsertReader(ctx, reader, RawTable)
+	return s.InsertReader(ctx, reader, ParsedTable)
 }
 
 // InsertReader inserts every batch of reader into table, whose columns
@@ -241,9 +246,13 @@ func (s *ArrowSink) BuildDictionary(ctx context.Context, e *Enrichment) (int, er
 		b.Field(1).(*array.StringBuilder).Append(f.Canonical)
 		b.Field(2).(*array.BooleanBuilder).Append(f.Internal)
 		lb := b.Field(3).(*array.ListBuilder)
-		lb.Append(true)
-		for _, l := range f.Lists {
-			lb.ValueBuilder().(*array.StringBuilder).Append(l)
+		if len(f.Lists) == 0 {
+			lb.AppendNull() // NULL, not [], lets classify skip the list work
+		} else {
+			lb.Append(true)
+			for _, l := range f.Lists {
+				lb.ValueBuilder().(*array.StringBuilder).Append(l)
+			}
 		}
 		n++
 	}

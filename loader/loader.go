@@ -69,9 +69,11 @@ type Options struct {
 
 // Loader reads inputs into batch_raw on one reserved connection.
 type Loader struct {
-	sink *ArrowSink
-	conn *sql.Conn
-	opts Options
+	sink    *ArrowSink
+	conn    *sql.Conn
+	opts    Options
+	parquet []string // SELECTs of the Parquet inputs, read in place
+	tmp     []string // files to remove on Close
 }
 
 // New prepares conn to receive a batch.
@@ -100,8 +102,25 @@ func New(ctx context.Context, conn *sql.Conn, opts Options) (*Loader, error) {
 // Sink is the Arrow sink the loader writes through.
 func (l *Loader) Sink() *ArrowSink { return l.sink }
 
-// Close releases the loader's buffers.
-func (l *Loader) Close() { l.sink.Close() }
+// Close releases the loader's buffers and temporary files.
+func (l *Loader) Close() {
+	l.sink.Close()
+	for _, p := range l.tmp {
+		os.Remove(p)
+	}
+}
+
+// Finish makes batch_raw: the parsed records with the Parquet inputs.
+func (l *Loader) Finish(ctx context.Context) error {
+	q := "CREATE OR REPLACE TEMP VIEW batch_raw AS SELECT * FROM " + ParsedTable
+	for _, sel := range l.parquet {
+		q += "\nUNION ALL BY NAME " + sel
+	}
+	if _, err := l.conn.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("create batch_raw: %w", err)
+	}
+	return nil
+}
 
 // Load reads one input into batch_raw. A failure to read the input is
 // returned in Result.Err; an error return means the database failed.
@@ -163,7 +182,7 @@ func (l *Loader) loadParquetInput(ctx context.Context, in Input, o *opened, res 
 		if err != nil {
 			return res, err
 		}
-		defer os.Remove(tmp.Name())
+		l.tmp = append(l.tmp, tmp.Name()) // read when the batch is analysed
 		if _, err := io.Copy(tmp, o.r); err != nil {
 			tmp.Close()
 			res.Err = fmt.Errorf("read standard input: %w", err)
@@ -173,11 +192,12 @@ func (l *Loader) loadParquetInput(ctx context.Context, in Input, o *opened, res 
 		path = tmp.Name()
 	}
 	res.DetectedAs = []string{FormatParquet}
-	n, err := loadParquet(ctx, l.conn, path, res.InputID)
+	sel, n, err := parquetSelect(ctx, l.conn, path, res.InputID)
 	if err != nil {
 		res.Err = err
 		return res, nil
 	}
+	l.parquet = append(l.parquet, sel)
 	res.Records = n
 	res.Formats[FormatParquet] = &FormatStats{Read: n, Connections: n}
 	return res, nil

@@ -37,10 +37,12 @@ func cmdDetect(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	for _, e := range pathErrs {
 		log.Error("input not found", "err", e)
 	}
+	log.Debug("opened", "db", cf.store.db)
 	out, err := store.Detect(ctx, inputs, cfg)
 	if err != nil {
 		return 0, err
 	}
+	log.Debug("detected")
 	for _, e := range pathErrs {
 		out.Summary.Inputs = append(out.Summary.Inputs, detect.InputSummary{Status: "failed", Error: e.Error()})
 	}

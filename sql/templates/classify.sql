@@ -21,7 +21,10 @@ WITH enriched AS (
         r.ipProtocol,
         r.srcDevice_hostname,
         r.user_username,
-        list_sort(list_distinct(list_concat(coalesce(r.listMatches, []::VARCHAR[]), coalesce(s.lists, []::VARCHAR[]), coalesce(d.lists, []::VARCHAR[])))) AS listMatches,
+        CASE
+            WHEN r.listMatches IS NULL AND s.lists IS NULL AND d.lists IS NULL THEN []::VARCHAR[]
+            ELSE list_sort(list_distinct(list_concat(coalesce(r.listMatches, []::VARCHAR[]), coalesce(s.lists, []::VARCHAR[]), coalesce(d.lists, []::VARCHAR[]))))
+        END AS listMatches,
         r.success,
         r.metadata_vendor,
         r.metadata_product,

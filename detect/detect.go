@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -154,7 +155,7 @@ func analyze(ctx context.Context, conn *sql.Conn, inputs []loader.Input, cfg *Co
 		return nil, err
 	}
 	stage("load")
-	if _, err := ld.Sink().BuildDictionary(ctx, cfg.Enrichment); err != nil {
+	if _, err := ld.Sink().BuildDictionary(ctx, cfg.Enrichment, st.stateful); err != nil {
 		return nil, err
 	}
 	stage("dictionary")
@@ -258,7 +259,7 @@ func rejectedRaw(ctx context.Context, conn *sql.Conn, inputID int32, row int64) 
 }
 
 func (a *analysis) buildWork(ctx context.Context, conn *sql.Conn, c *psql.Compiled, st *carried) error {
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE work (entity VARCHAR, grp INTEGER, dst VARCHAR, ts TIMESTAMP, hostname VARCHAR, username VARCHAR)`); err != nil {
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE work (entity INTEGER, grp INTEGER, dst INTEGER, ts TIMESTAMP, hostname VARCHAR, username VARCHAR)`); err != nil {
 		return fmt.Errorf("create work: %w", err)
 	}
 	lateBefore := st.lateBefore
@@ -431,17 +432,25 @@ func recordRun(ctx context.Context, tx *sql.Tx, cfg *Config, a *analysis, mode s
 	if err != nil {
 		return fmt.Errorf("record run: %w", err)
 	}
-	for _, s := range a.signals {
-		entities := make([]map[string]any, len(s.Entities))
-		for i, e := range s.Entities {
-			entities[i] = map[string]any{"type": e.Type, "value": e.Value}
+	// Many rows per statement: one INSERT per signal costs milliseconds
+	// each, which thousands of signals (a dense network) turn into seconds.
+	const perStatement = 200
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", 24), ", ") + ")"
+	for start := 0; start < len(a.signals); start += perStatement {
+		chunk := a.signals[start:min(start+perStatement, len(a.signals))]
+		args := make([]any, 0, 24*len(chunk))
+		for _, s := range chunk {
+			entities := make([]map[string]any, len(s.Entities))
+			for i, e := range s.Entities {
+				entities[i] = map[string]any{"type": e.Type, "value": e.Value}
+			}
+			args = append(args, s.SignalID, a.runID, stateful, s.RuleID, s.Name, s.Summary, s.Severity, s.Stage, s.Tags,
+				s.SrcDeviceIP, s.DstPort, s.SrcHostname, s.Username, entities, s.FirstSeen, s.CrossedAt,
+				s.DistinctDstCount, s.DstSample, s.RecordCount, s.Suppressed, s.SuppressedReason, s.RuleVersion, s.SQLHash, printed)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO signals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			s.SignalID, a.runID, stateful, s.RuleID, s.Name, s.Summary, s.Severity, s.Stage, s.Tags,
-			s.SrcDeviceIP, s.DstPort, s.SrcHostname, s.Username, entities, s.FirstSeen, s.CrossedAt,
-			s.DistinctDstCount, s.DstSample, s.RecordCount, s.Suppressed, s.SuppressedReason, s.RuleVersion, s.SQLHash, printed)
-		if err != nil {
-			return fmt.Errorf("record signal %s: %w", s.SignalID, err)
+		q := "INSERT INTO signals VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("record signals: %w", err)
 		}
 	}
 	return enqueue(ctx, tx, cfg.Webhook, a.signals, cfg.now())

@@ -120,7 +120,10 @@ func (s *Store) Run(ctx context.Context, inputs []loader.Input, cfg Config, ro R
 			return fmt.Errorf("prune the tail: %w", err)
 		}
 		if !a.minTime.IsZero() {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO tail SELECT * FROM fresh WHERE ts >= ?`, horizon); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO tail
+				SELECT s.ip, f.grp, d.ip, f.ts, f.hostname, f.username
+				FROM fresh f JOIN ip_ids s ON s.id = f.entity JOIN ip_ids d ON d.id = f.dst
+				WHERE f.ts >= ?`, horizon); err != nil {
 				return fmt.Errorf("extend the tail: %w", err)
 			}
 		}
@@ -268,7 +271,9 @@ func (s *Store) loadCarried(ctx context.Context, conn *sql.Conn, cfg *Config, ro
 	}
 	rows.Close()
 	st.loadTail = func(ctx context.Context, conn *sql.Conn) error {
-		_, err := conn.ExecContext(ctx, `INSERT INTO work SELECT * FROM tail`)
+		_, err := conn.ExecContext(ctx, `INSERT INTO work
+			SELECT s.id, t.grp, d.id, t.ts, t.hostname, t.username
+			FROM tail t JOIN ip_ids s ON s.ip = t.entity JOIN ip_ids d ON d.ip = t.dst`)
 		if err != nil {
 			return fmt.Errorf("load the tail: %w", err)
 		}

@@ -206,46 +206,91 @@ func appendInt32(b array.Builder, v NullInt32) {
 	}
 }
 
-// DictionaryTable maps every address text of the batch to its facts; only
-// texts that are IP addresses have a row.
-const DictionaryTable = "ip_dictionary"
+// DictionaryTable maps the address texts of the batch that need more than
+// their text to be classified: those that are not IP addresses (ip NULL:
+// the record is rejected), that are not in canonical form, that are
+// internal, or that fall in a match list. A text absent from it is a valid,
+// canonical, external address in no list: the common case of the many
+// external peers, which so stays out of the join's hash table. IPTable
+// gives the integer id of each internal address; detection sorts and groups
+// on ids, not on text.
+const (
+	DictionaryTable = "ip_dictionary"
+	IPTable         = "ip_ids"
+)
 
 var dictionarySchema = arrow.NewSchema([]arrow.Field{
 	{Name: "raw", Type: arrow.BinaryTypes.String},
-	{Name: "ip", Type: arrow.BinaryTypes.String},
-	{Name: "internal", Type: arrow.FixedWidthTypes.Boolean},
+	{Name: "id", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "ip", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "internal", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
 	{Name: "lists", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true},
 }, nil)
 
-// BuildDictionary reads the distinct address texts of batch_raw and writes
-// ip_dictionary. Classifying distinct texts in Go with net/netip is exact
-// and costs one parse per address, not per record.
-func (s *ArrowSink) BuildDictionary(ctx context.Context, e *Enrichment) (int, error) {
-	if _, err := s.conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE ip_dictionary (raw VARCHAR, ip VARCHAR, internal BOOLEAN, lists VARCHAR[])`); err != nil {
+var ipSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "id", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "ip", Type: arrow.BinaryTypes.String},
+}, nil)
+
+// BuildDictionary reads the distinct address texts of batch_raw (and of
+// the carried tail when withTail) and writes ip_dictionary and ip_ids.
+// Classifying distinct texts in Go with net/netip is exact and costs one
+// parse per address, not per record.
+func (s *ArrowSink) BuildDictionary(ctx context.Context, e *Enrichment, withTail bool) (int, error) {
+	if _, err := s.conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE ip_dictionary (raw VARCHAR, id INTEGER, ip VARCHAR, internal BOOLEAN, lists VARCHAR[]);
+		CREATE OR REPLACE TEMP TABLE ip_ids (id INTEGER, ip VARCHAR)`); err != nil {
 		return 0, fmt.Errorf("create %s: %w", DictionaryTable, err)
 	}
-	rows, err := s.conn.QueryContext(ctx, `SELECT DISTINCT a FROM (
-		SELECT srcDevice_ip AS a FROM batch_raw UNION SELECT dstDevice_ip FROM batch_raw) WHERE a IS NOT NULL`)
+	// needsID: a record states the address's internal flag itself, or it
+	// comes from the tail, so it may qualify whatever its own facts.
+	q := `SELECT srcDevice_ip AS a, srcDevice_ip_isInternal IS NOT NULL AS needs_id FROM batch_raw
+		UNION ALL SELECT dstDevice_ip, dstDevice_ip_isInternal IS NOT NULL FROM batch_raw`
+	if withTail {
+		q += ` UNION ALL SELECT entity, true FROM tail UNION ALL SELECT dst, true FROM tail`
+	}
+	q = `SELECT a, bool_or(needs_id) FROM (` + q + `) WHERE a IS NOT NULL GROUP BY a`
+	rows, err := s.conn.QueryContext(ctx, q)
 	if err != nil {
 		return 0, fmt.Errorf("distinct addresses: %w", err)
 	}
 	b := array.NewRecordBuilder(memory.DefaultAllocator, dictionarySchema)
 	defer b.Release()
+	ids := array.NewRecordBuilder(memory.DefaultAllocator, ipSchema)
+	defer ids.Release()
+	idOf := map[string]int32{}
 	n := 0
 	for rows.Next() {
 		var raw string
-		if err := rows.Scan(&raw); err != nil {
+		var needsID bool
+		if err := rows.Scan(&raw, &needsID); err != nil {
 			rows.Close()
 			return 0, err
 		}
 		f := e.Facts(raw)
 		if f.Canonical == "" {
+			b.Field(0).(*array.StringBuilder).Append(raw)
+			b.Field(1).AppendNull()
+			b.Field(2).AppendNull()
+			b.Field(3).AppendNull()
+			b.Field(4).AppendNull()
+			n++
 			continue
 		}
+		if f.Canonical == raw && !f.Internal && len(f.Lists) == 0 && !needsID {
+			continue // classified by its absence
+		}
+		id, known := idOf[f.Canonical]
+		if !known {
+			id = int32(len(idOf))
+			idOf[f.Canonical] = id
+			ids.Field(0).(*array.Int32Builder).Append(id)
+			ids.Field(1).(*array.StringBuilder).Append(f.Canonical)
+		}
 		b.Field(0).(*array.StringBuilder).Append(raw)
-		b.Field(1).(*array.StringBuilder).Append(f.Canonical)
-		b.Field(2).(*array.BooleanBuilder).Append(f.Internal)
-		lb := b.Field(3).(*array.ListBuilder)
+		b.Field(1).(*array.Int32Builder).Append(id)
+		b.Field(2).(*array.StringBuilder).Append(f.Canonical)
+		b.Field(3).(*array.BooleanBuilder).Append(f.Internal)
+		lb := b.Field(4).(*array.ListBuilder)
 		if len(f.Lists) == 0 {
 			lb.AppendNull() // NULL, not [], lets classify skip the list work
 		} else {
@@ -263,12 +308,23 @@ func (s *ArrowSink) BuildDictionary(ctx context.Context, e *Enrichment) (int, er
 	if n == 0 {
 		return 0, nil
 	}
-	rec := b.NewRecordBatch()
-	defer rec.Release()
-	reader, err := array.NewRecordReader(dictionarySchema, []arrow.RecordBatch{rec})
-	if err != nil {
-		return 0, err
+	for _, t := range []struct {
+		b      *array.RecordBuilder
+		schema *arrow.Schema
+		table  string
+	}{{b, dictionarySchema, DictionaryTable}, {ids, ipSchema, IPTable}} {
+		rec := t.b.NewRecordBatch()
+		reader, err := array.NewRecordReader(t.schema, []arrow.RecordBatch{rec})
+		if err != nil {
+			rec.Release()
+			return 0, err
+		}
+		err = s.InsertReader(ctx, reader, t.table)
+		reader.Release()
+		rec.Release()
+		if err != nil {
+			return 0, err
+		}
 	}
-	defer reader.Release()
-	return n, s.InsertReader(ctx, reader, DictionaryTable)
+	return n, nil
 }

@@ -1,5 +1,5 @@
 {{- /* Threshold crossings over work(entity, grp, dst, ts, hostname, username),
-   exact in continuous time (DESIGN §1).
+   exact in continuous time (DESIGN §1). entity and dst are ip_ids ids.
 
    A record at r counts for every t in [r, r + window]. Per destination, the
    records no more than one window apart form a run whose coverage is the
@@ -8,22 +8,39 @@
    DISTINCT window. A running sum of +starts/-ends, starts ordered before ends
    at the same instant (the intervals are closed), gives count(t) just after
    each instant; a crossing is a start instant that lifts it from below the
-   threshold to at least the threshold. Groups whose whole input has fewer
-   distinct destinations than the threshold cannot cross and are left out
-   first. $1 is the earliest crossing of interest. */ -}}
-WITH candidate_groups AS (
-    SELECT entity, grp
+   threshold to at least the threshold. $1 is the earliest crossing of
+   interest.
+
+   Pruning, exact: time is cut into buckets one window long, so the window
+   of a crossing at t in bucket k lies in buckets k-1 and k, which then hold
+   at least threshold records. Only buckets belonging to such a pair are
+   analysed. Dropping the other records lowers counts only at times no
+   kept pair covers (a dropped record at r < (k-1)*window covers nothing
+   from k*window on), where no crossing is possible anyway, and the details
+   of each crossing are read from all of work. */ -}}
+WITH bucketed AS (
+    SELECT entity, grp, dst, ts, hostname, username, floor(epoch_us(ts) / {{.WindowMicros}})::BIGINT AS bucket
     FROM work
-    GROUP BY entity, grp
-    HAVING count(DISTINCT dst) >= {{.Threshold}}
+),
+candidate_pairs AS (
+    -- Records of buckets b and b+1 (each one window long): any window
+    -- [t - window, t] lies within one such pair.
+    SELECT entity, grp, pair
+    FROM (SELECT entity, grp, unnest([bucket, bucket - 1]) AS pair FROM bucketed)
+    GROUP BY entity, grp, pair
+    HAVING count(*) >= {{.Threshold}}
+),
+candidate_buckets AS (
+    SELECT DISTINCT entity, grp, unnest([pair, pair + 1]) AS bucket
+    FROM candidate_pairs
 ),
 edges AS (
     SELECT
         w.entity, w.grp, w.ts,
         lag(w.ts) OVER per_destination AS previous_ts,
         lead(w.ts) OVER per_destination AS next_ts
-    FROM work w
-    SEMI JOIN candidate_groups c ON w.entity = c.entity AND w.grp = c.grp
+    FROM bucketed w
+    SEMI JOIN candidate_buckets c ON w.entity = c.entity AND w.grp = c.grp AND w.bucket = c.bucket
     WINDOW per_destination AS (PARTITION BY w.entity, w.grp, w.dst ORDER BY w.ts)
 ),
 changes AS (
@@ -56,22 +73,32 @@ per_destination AS (
         arg_max(w.hostname, struct_pack(t := w.ts, v := w.hostname)) FILTER (WHERE w.hostname <> '') AS hostname,
         max(w.ts) FILTER (WHERE w.username <> '') AS username_ts,
         arg_max(w.username, struct_pack(t := w.ts, v := w.username)) FILTER (WHERE w.username <> '') AS username
-    FROM crossings c
-    JOIN work w
-      ON w.entity = c.entity AND w.grp = c.grp
+    FROM (
+        -- A crossing's window lies in its bucket and the one before.
+        SELECT *, unnest([floor(epoch_us(crossed_at) / {{.WindowMicros}})::BIGINT - 1, floor(epoch_us(crossed_at) / {{.WindowMicros}})::BIGINT]) AS bucket
+        FROM crossings
+    ) c
+    JOIN bucketed w
+      ON w.entity = c.entity AND w.grp = c.grp AND w.bucket = c.bucket
      AND w.ts BETWEEN c.crossed_at - {{.Window}} AND c.crossed_at
     GROUP BY ALL
+),
+named AS (
+    SELECT p.*, i.ip AS dst_ip
+    FROM per_destination p
+    JOIN ip_ids i ON i.id = p.dst
 )
 SELECT
-    entity,
+    e.ip AS entity,
     grp,
     crossed_at,
     min(first_ts) AS first_seen,
     count(*) AS distinct_dst_count,
     sum(records)::BIGINT AS record_count,
-    list(dst ORDER BY first_ts, dst)[1:100] AS dst_sample,
+    list(dst_ip ORDER BY first_ts, dst_ip)[1:100] AS dst_sample,
     coalesce(arg_max(hostname, struct_pack(t := hostname_ts, v := hostname)) FILTER (WHERE hostname IS NOT NULL), '') AS hostname,
     coalesce(arg_max(username, struct_pack(t := username_ts, v := username)) FILTER (WHERE username IS NOT NULL), '') AS username
-FROM per_destination
-GROUP BY entity, grp, crossed_at
-ORDER BY crossed_at, entity, grp;
+FROM named
+JOIN ip_ids e ON e.id = named.entity
+GROUP BY e.ip, grp, crossed_at
+ORDER BY crossed_at, e.ip, grp;

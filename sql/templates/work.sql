@@ -1,9 +1,10 @@
-{{- /* The qualifying records of the batch, reduced to what detection reads. */ -}}
+{{- /* The qualifying records of the batch, reduced to what detection reads:
+   addresses as ip_ids ids. */ -}}
 INSERT INTO work
 SELECT
-    srcDevice_ip AS entity,
+    src_id AS entity,
     {{ident .GroupColumn}} AS grp,
-    {{ident .DistinctColumn}} AS dst,
+    {{if eq .DistinctColumn "srcDevice_ip"}}src_id{{else}}dst_id{{end}} AS dst,
     "timestamp" AS ts,
     coalesce(srcDevice_hostname, '') AS hostname,
     coalesce(user_username, '') AS username

@@ -254,12 +254,18 @@ func cmdCompile(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var rf ruleFlags
 	rf.register(fs)
+	configPath := fs.String("config", "", "YAML file whose keys are flag names; flags given on the command line win")
 	rest, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
 		return usagef("compile takes no arguments, got %q", rest)
+	}
+	if *configPath != "" {
+		if err := applyConfig(fs, *configPath); err != nil {
+			return err
+		}
 	}
 	c, err := rf.compile()
 	if err != nil {

@@ -367,7 +367,6 @@ func (s *Store) Detect(ctx context.Context, inputs []loader.Input, cfg Config) (
 	if err != nil {
 		return nil, err
 	}
-	out := &Outcome{RunID: runID, Signals: a.signals, Summary: a.summary, InputErrors: a.inputErrs}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -379,8 +378,16 @@ func (s *Store) Detect(ctx context.Context, inputs []loader.Input, cfg Config) (
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit run %s: %w", runID, err)
 	}
+	return a.committed(&cfg)
+}
+
+// committed is the outcome of a committed step; the new signals go to the
+// Parquet dataset.
+func (a *analysis) committed(cfg *Config) (*Outcome, error) {
+	out := &Outcome{RunID: a.runID, Signals: a.signals, Summary: a.summary, InputErrors: a.inputErrs}
 	if cfg.OutDir != "" && len(a.signals) > 0 {
-		if out.ParquetOut, err = sink.WriteParquet(cfg.OutDir, runID, a.signals); err != nil {
+		var err error
+		if out.ParquetOut, err = sink.WriteParquet(cfg.OutDir, a.runID, a.signals); err != nil {
 			return out, err
 		}
 	}

@@ -144,14 +144,9 @@ func (s *Store) Run(ctx context.Context, inputs []loader.Input, cfg Config, ro R
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit run %s: %w", runID, err)
 	}
-	out := &Outcome{RunID: runID, Signals: a.signals, Summary: a.summary, InputErrors: a.inputErrs}
-	if cfg.OutDir != "" && len(a.signals) > 0 {
-		if out.ParquetOut, err = sink.WriteParquet(cfg.OutDir, runID, a.signals); err != nil {
-			return out, err
-		}
-	}
+	out, err := a.committed(&cfg)
 	log.Info("run committed", "inputs", len(todo), "skipped", len(skipped), "signals", len(a.signals), "late", a.summary.RecordsLate, "watermark", newWatermark)
-	return out, nil
+	return out, err
 }
 
 // selectNew hashes the inputs and keeps those the manifest does not hold

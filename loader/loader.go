@@ -191,15 +191,15 @@ func (l *Loader) loadParquetInput(ctx context.Context, in Input, o *opened, res 
 		tmp.Close()
 		path = tmp.Name()
 	}
-	res.DetectedAs = []string{FormatParquet}
-	sel, n, err := parquetSelect(ctx, l.conn, path, res.InputID)
+	sel, stats, format, err := parquetSelect(ctx, l.conn, path, res.InputID)
 	if err != nil {
 		res.Err = err
 		return res, nil
 	}
 	l.parquet = append(l.parquet, sel)
-	res.Records = n
-	res.Formats[FormatParquet] = &FormatStats{Read: n, Connections: n}
+	res.DetectedAs = []string{format}
+	res.Records = stats.Connections
+	res.Formats[format] = &stats
 	return res, nil
 }
 

@@ -29,22 +29,39 @@ func (e *MissingColumnError) Error() string {
 // with DESCRIBE (the path bound as a parameter). The view that unites the
 // inputs cannot bind parameters, so the path goes in as a string literal,
 // after parquetPathOK has refused quotes and control characters.
-func parquetSelect(ctx context.Context, conn *sql.Conn, path string, inputID int32) (string, int64, error) {
+func parquetSelect(ctx context.Context, conn *sql.Conn, path string, inputID int32) (sel string, stats FormatStats, format string, err error) {
 	if !parquetPathOK(path) {
-		return "", 0, fmt.Errorf("%s: a Parquet path must not contain quotes or control characters; rename the file", path)
+		return "", stats, "", fmt.Errorf("%s: a Parquet path must not contain quotes or control characters; rename the file", path)
 	}
 	types, err := parquetColumnTypes(ctx, conn, path)
 	if err != nil {
-		return "", 0, err
+		return "", stats, "", err
 	}
+	missing := ""
 	for _, c := range parquetRequired {
 		if _, ok := types[c]; !ok {
-			return "", 0, &MissingColumnError{Path: path, Column: c}
+			missing = c
+			break
 		}
+	}
+	if missing != "" {
+		layout := layoutFor(types)
+		if layout == nil {
+			return "", stats, "", &MissingColumnError{Path: path, Column: missing}
+		}
+		var total, kept int64
+		q := `SELECT count(*), count(*) FILTER (WHERE ` + layout.keep + `) FROM read_parquet(?)`
+		if err := conn.QueryRowContext(ctx, q, path).Scan(&total, &kept); err != nil {
+			return "", stats, "", fmt.Errorf("read parquet %s as %s: %w", path, layout.format, err)
+		}
+		stats = FormatStats{Read: total, Connections: kept, Skipped: total - kept}
+		sel = fmt.Sprintf(`SELECT %s, %d::INTEGER AS input_id, file_row_number + 1 AS row_no FROM read_parquet('%s', file_row_number = true) WHERE %s`,
+			layout.selectList(types), inputID, path, layout.keep)
+		return sel, stats, layout.format, nil
 	}
 	var rows int64
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM read_parquet(?)`, path).Scan(&rows); err != nil {
-		return "", 0, fmt.Errorf("read parquet %s: %w", path, err)
+		return "", stats, "", fmt.Errorf("read parquet %s: %w", path, err)
 	}
 	cols := make([]string, 0, 18)
 	cols = append(cols, timestampExpr(`"timestamp"`, types["timestamp"])+` AS "timestamp"`)
@@ -62,9 +79,9 @@ func parquetSelect(ctx context.Context, conn *sql.Conn, path string, inputID int
 			cols = append(cols, fmt.Sprintf(`NULL::%s AS %q`, c.typ, c.name))
 		}
 	}
-	q := fmt.Sprintf(`SELECT %s, %d::INTEGER AS input_id, file_row_number + 1 AS row_no FROM read_parquet('%s', file_row_number = true)`,
+	sel = fmt.Sprintf(`SELECT %s, %d::INTEGER AS input_id, file_row_number + 1 AS row_no FROM read_parquet('%s', file_row_number = true)`,
 		strings.Join(cols, ", "), inputID, path)
-	return q, rows, nil
+	return sel, FormatStats{Read: rows, Connections: rows}, FormatParquet, nil
 }
 
 func parquetPathOK(path string) bool {

@@ -62,15 +62,21 @@ func parseOneLine(ctx *ParseContext, f *Format, pos int64, line []byte, out Emit
 		p.SetPos(pos)
 	}
 	var rec Record
-	err := f.ParseLine(ctx, line, &rec)
+	emitParsed(out, &rec, f.ParseLine(ctx, line, &rec), pos, line)
+}
+
+// emitParsed hands the outcome of parsing raw (at pos) to out: rec is
+// emitted if err is nil, an ErrSkip is a skip, any other error quarantines
+// raw.
+func emitParsed(out Emitter, rec *Record, err error, pos int64, raw []byte) {
 	var skip ErrSkip
 	switch {
 	case err == nil:
-		out.Emit(&rec)
+		out.Emit(rec)
 	case errors.As(err, &skip):
 		out.Skip(string(skip))
 	default:
-		out.Quarantine(pos, line, err.Error())
+		out.Quarantine(pos, raw, err.Error())
 	}
 }
 

@@ -2,7 +2,6 @@ package loader
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +10,7 @@ import (
 func TestAWSVPCFlowGolden(t *testing.T) {
 	for _, name := range []string{"default", "noheader", "custom"} {
 		t.Run(name, func(t *testing.T) {
-			c := parseFile(t, "aws-vpc-flow", "../fixtures/vendor/aws-vpc-flow/"+name+".log")
-			checkGolden(t, "../fixtures/vendor/aws-vpc-flow/"+name+".golden.json", c.golden())
+			checkGoldenParse(t, "aws-vpc-flow", "../fixtures/vendor/aws-vpc-flow/"+name+".log")
 		})
 	}
 }
@@ -74,9 +72,7 @@ func TestAWSVPCFlowDetect(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := DetectFormats(b); len(d) == 0 || d[0].Name != "aws-vpc-flow" {
-			t.Errorf("%s: detected %v", name, d)
-		}
+		checkDetected(t, name, b, "aws-vpc-flow")
 	}
 	for _, s := range []string{
 		"2 12345678901 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK\n", // 11-digit account
@@ -90,22 +86,7 @@ func TestAWSVPCFlowDetect(t *testing.T) {
 }
 
 func TestAWSVPCFlowSamples(t *testing.T) {
-	dir := sharedSamples(t, "aws-vpc-flow")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d := DetectFormats(b[:min(len(b), 64<<10)]); len(d) == 0 || d[0].Name != "aws-vpc-flow" {
-			t.Errorf("%s: not detected as aws-vpc-flow (%v)", p, d)
-		}
-		c := parseFile(t, "aws-vpc-flow", p)
-		t.Logf("%s: %d records, skipped %v, quarantined %d", filepath.Base(p), len(c.Records), c.Skips, len(c.Quarantined))
-		if len(c.Records) == 0 || len(c.Quarantined) != 0 {
-			t.Errorf("%s: %d records, quarantined %+v", p, len(c.Records), c.Quarantined)
-		}
-	}
+	checkSampleDir(t, "aws-vpc-flow", "aws-vpc-flow", sampleCheck{glob: "*.log"})
 }
 
 func TestAWSVPCFlowSweepFixture(t *testing.T) {
@@ -114,11 +95,10 @@ func TestAWSVPCFlowSweepFixture(t *testing.T) {
 }
 
 func FuzzParseAWSVPCFlow(f *testing.F) {
-	cloudflowSeed(f, "../fixtures/vendor/aws-vpc-flow/default.log", "../fixtures/vendor/aws-vpc-flow/custom.log")
-	f.Fuzz(func(t *testing.T, data []byte) { cloudflowFuzzCheck(t, "aws-vpc-flow", data) })
+	fuzzDocs(f, "aws-vpc-flow", fuzzCheck{}, "../fixtures/vendor/aws-vpc-flow/default.log", "../fixtures/vendor/aws-vpc-flow/custom.log")
 }
 
 func BenchmarkParseAWSVPCFlow(b *testing.B) {
 	f, _ := LookupFormat("aws-vpc-flow")
-	cloudflowBench(b, "aws-vpc-flow", []byte(strings.Repeat(f.Example+"\n", 10)), 10)
+	benchUnits(b, "aws-vpc-flow", []byte(strings.Repeat(f.Example+"\n", 10)), 10)
 }

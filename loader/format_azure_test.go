@@ -16,8 +16,7 @@ func TestAzureFlowGolden(t *testing.T) {
 	} {
 		t.Run(tc.format+"/"+tc.file, func(t *testing.T) {
 			dir := "../fixtures/vendor/" + tc.format + "/"
-			c := parseFile(t, tc.format, dir+tc.file+".json")
-			checkGolden(t, dir+tc.file+".golden.json", c.golden())
+			checkGoldenParse(t, tc.format, dir+tc.file+".json")
 		})
 	}
 }
@@ -90,9 +89,7 @@ func TestAzureFlowDetect(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := DetectFormats(b); len(d) == 0 || d[0].Name != format {
-				t.Errorf("%s/%s: detected %v", format, f, d)
-			}
+			checkDetected(t, format+"/"+f, b, format)
 		}
 	}
 }
@@ -101,42 +98,25 @@ func TestAzureFlowDetect(t *testing.T) {
 // is an E (end) tuple, so it yields no record, by design (the flow was
 // reported at its B tuple); test-vnet.log holds one B and one E tuple.
 func TestAzureFlowSamples(t *testing.T) {
-	dir := sharedSamples(t, "azure-nsg-vnet-flow")
-	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
-	if len(files) == 0 {
-		t.Skip("no samples")
-	}
-	total := 0
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := "azure-nsg-flow"
-		if strings.Contains(filepath.Base(p), "vnet") {
-			want = "azure-vnet-flow"
-		}
-		head := b[:min(len(b), 64<<10)]
-		if d := DetectFormats(head); len(d) == 0 || d[0].Name != want {
-			t.Errorf("%s: not detected as %s (%v)", p, want, d)
-		}
-		c := parseFile(t, want, p)
-		t.Logf("%s: %d records, skipped %v, quarantined %d", filepath.Base(p), len(c.Records), c.Skips, len(c.Quarantined))
-		if len(c.Quarantined) != 0 {
-			t.Errorf("%s: quarantined %+v", p, c.Quarantined)
-		}
-		tuples := len(c.Records)
-		for _, n := range c.Skips {
-			tuples += n
-		}
-		if tuples == 0 {
-			t.Errorf("%s: no flow tuples read", p)
-		}
-		total += len(c.Records)
-	}
-	if total == 0 {
-		t.Errorf("the Azure samples yield no record")
-	}
+	checkSampleDir(t, "azure-nsg-flow", "azure-nsg-vnet-flow", sampleCheck{
+		glob:    "*.log",
+		emptyOK: true,
+		formatOf: func(path string, _ []byte) string {
+			if strings.Contains(filepath.Base(path), "vnet") {
+				return "azure-vnet-flow"
+			}
+			return "azure-nsg-flow"
+		},
+		each: func(t *testing.T, path string, c *collector) {
+			tuples := len(c.Records)
+			for _, n := range c.Skips {
+				tuples += n
+			}
+			if tuples == 0 {
+				t.Errorf("%s: no flow tuples read", path)
+			}
+		},
+	})
 }
 
 func TestAzureFlowSweepFixture(t *testing.T) {
@@ -147,13 +127,11 @@ func TestAzureFlowSweepFixture(t *testing.T) {
 }
 
 func FuzzParseAzureNSGFlow(f *testing.F) {
-	cloudflowSeed(f, "../fixtures/vendor/azure-nsg-flow/blob.json", "../fixtures/vendor/azure-nsg-flow/lines.json")
-	f.Fuzz(func(t *testing.T, data []byte) { cloudflowFuzzCheck(t, "azure-nsg-flow", data) })
+	fuzzDocs(f, "azure-nsg-flow", fuzzCheck{}, "../fixtures/vendor/azure-nsg-flow/blob.json", "../fixtures/vendor/azure-nsg-flow/lines.json")
 }
 
 func FuzzParseAzureVNetFlow(f *testing.F) {
-	cloudflowSeed(f, "../fixtures/vendor/azure-vnet-flow/blob.json", "../fixtures/vendor/azure-vnet-flow/lines.json")
-	f.Fuzz(func(t *testing.T, data []byte) { cloudflowFuzzCheck(t, "azure-vnet-flow", data) })
+	fuzzDocs(f, "azure-vnet-flow", fuzzCheck{}, "../fixtures/vendor/azure-vnet-flow/blob.json", "../fixtures/vendor/azure-vnet-flow/lines.json")
 }
 
 // azureBenchRecord is one record of 100 begin tuples.
@@ -178,9 +156,9 @@ func azureBenchRecord(vnet bool) []byte {
 }
 
 func BenchmarkParseAzureNSGFlow(b *testing.B) {
-	cloudflowBench(b, "azure-nsg-flow", azureBenchRecord(false), 100)
+	benchUnits(b, "azure-nsg-flow", azureBenchRecord(false), 100)
 }
 
 func BenchmarkParseAzureVNetFlow(b *testing.B) {
-	cloudflowBench(b, "azure-vnet-flow", azureBenchRecord(true), 100)
+	benchUnits(b, "azure-vnet-flow", azureBenchRecord(true), 100)
 }

@@ -8,8 +8,7 @@ import (
 const checkpointFixtures = "../fixtures/vendor/checkpoint"
 
 func TestCheckpointGolden(t *testing.T) {
-	c := parseFile(t, "checkpoint", checkpointFixtures+"/lines.log")
-	checkGolden(t, checkpointFixtures+"/lines.golden.json", c.golden())
+	checkGoldenParse(t, "checkpoint", checkpointFixtures+"/lines.log")
 }
 
 func TestCheckpointFields(t *testing.T) {
@@ -66,7 +65,7 @@ func TestCheckpointFields(t *testing.T) {
 }
 
 func TestCheckpointSamples(t *testing.T) {
-	kvTestSamples(t, "checkpoint", "checkpoint", nil)
+	checkSampleDir(t, "checkpoint", "checkpoint", kvSamples)
 }
 
 func TestCheckpointSweep(t *testing.T) {
@@ -74,11 +73,9 @@ func TestCheckpointSweep(t *testing.T) {
 }
 
 func FuzzParseCheckpoint(f *testing.F) {
-	kvFuzzSeeds(f, checkpointFixtures+"/lines.log")
-	f.Fuzz(func(t *testing.T, s string) { kvFuzzOne(t, "checkpoint", s) })
+	fuzzLines(f, "checkpoint", kvFuzz, checkpointFixtures+"/lines.log")
 }
 
 func BenchmarkParseCheckpoint(b *testing.B) {
-	lines := kvReadLines(b, checkpointFixtures+"/lines.log")
-	kvBench(b, "checkpoint", lines[:1])
+	benchLines(b, "checkpoint", kvReadLines(b, checkpointFixtures+"/lines.log")[:1], 8<<20)
 }

@@ -1,11 +1,7 @@
 package loader
 
 import (
-	"bufio"
-	"bytes"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -78,44 +74,6 @@ func ciscoCheckTable(t *testing.T, format string, cases []ciscoWant) {
 	}
 }
 
-// ciscoSampleTest reads the shared vendor samples: every file is detected
-// as format first, yields records, and nothing is quarantined.
-func ciscoSampleTest(t *testing.T, format, dir string) {
-	t.Helper()
-	root := sharedSamples(t, dir)
-	files, err := filepath.Glob(filepath.Join(root, "*"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no sample files in %s: %v", root, err)
-	}
-	for _, path := range files {
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		head := raw[:min(len(raw), 64<<10)]
-		got := DetectFormats(head)
-		if len(got) == 0 || got[0].Name != format {
-			names := []string{}
-			for _, f := range got {
-				names = append(names, f.Name)
-			}
-			t.Errorf("%s: detected %v, want %s first", path, names, format)
-		}
-		c := parseFile(t, format, path)
-		skipped := 0
-		for _, n := range c.Skips {
-			skipped += n
-		}
-		t.Logf("%s: %d records, %d skipped, %d quarantined", filepath.Base(path), len(c.Records), skipped, len(c.Quarantined))
-		if len(c.Records) == 0 {
-			t.Errorf("%s: no records", path)
-		}
-		for _, q := range c.Quarantined {
-			t.Errorf("%s: line %d quarantined: %s", path, q.Pos, q.Reason)
-		}
-	}
-}
-
 // ciscoSweepTest parses a sweep fixture and checks that it holds at least
 // 25 records of the sweeping source on port 445 with 25 distinct internal
 // destinations, of objectType obj.
@@ -142,86 +100,11 @@ func ciscoSweepTest(t *testing.T, format, path, obj string) {
 	t.Logf("%s: %d records, %d of the sweep", filepath.Base(path), len(c.Records), n)
 }
 
-// ciscoFuzzSeed adds every line of a fixture file to the corpus.
-func ciscoFuzzSeed(f *testing.F, paths ...string) {
-	for _, p := range paths {
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		sc := bufio.NewScanner(bytes.NewReader(raw))
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			f.Add(sc.Text())
-		}
-	}
-}
-
-// ciscoFuzzRun parses input with format and checks the invariants.
-func ciscoFuzzRun(t *testing.T, format, input string) {
-	f, _ := LookupFormat(format)
-	c := &collector{}
-	if err := ReadFormat(fixedCtx, f, strings.NewReader(input), c); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range c.Records {
-		if r.SrcIP == "" || r.DstIP == "" {
-			t.Fatalf("record without address: %+v", r)
-		}
-		for _, p := range []NullInt32{r.SrcPort, r.DstPort} {
-			if p.Valid && (p.V < 0 || p.V > 65535) {
-				t.Fatalf("bad port %d", p.V)
-			}
-		}
-		if r.ObjectType != ObjectNetwork && r.ObjectType != ObjectNetworkFlow {
-			t.Fatalf("bad objectType %q", r.ObjectType)
-		}
-		if r.Time.IsZero() {
-			t.Fatalf("record without time: %+v", r)
-		}
-	}
-}
-
-// ciscoBench parses a buffer of many copies of lines with format.
-func ciscoBench(b *testing.B, format string, lines []string) {
-	f, _ := LookupFormat(format)
-	var buf bytes.Buffer
-	n := 0
-	for buf.Len() < 4<<20 {
-		for _, l := range lines {
-			buf.WriteString(l)
-			buf.WriteByte('\n')
-			n++
-		}
-	}
-	data := buf.Bytes()
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	total := 0
-	for i := 0; i < b.N; i++ {
-		c := &ciscoCountEmitter{}
-		if err := ReadFormat(fixedCtx, f, bytes.NewReader(data), c); err != nil {
-			b.Fatal(err)
-		}
-		if c.quarantined > 0 {
-			b.Fatalf("%d lines quarantined", c.quarantined)
-		}
-		total += n
-	}
-	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "lines/s")
-}
-
-// ciscoCountEmitter counts without keeping anything (benchmarks).
-type ciscoCountEmitter struct{ records, skipped, quarantined int }
-
-func (c *ciscoCountEmitter) Emit(*Record)                     { c.records++ }
-func (c *ciscoCountEmitter) Skip(string)                      { c.skipped++ }
-func (c *ciscoCountEmitter) Quarantine(int64, []byte, string) { c.quarantined++ }
+// ciscoFuzz is what a fuzzed line of the Cisco formats must satisfy.
+var ciscoFuzz = fuzzCheck{errFatal: true, needTime: true}
 
 func TestCiscoASAGolden(t *testing.T) {
-	c := parseFile(t, "cisco-asa", "../fixtures/vendor/cisco-asa/lines.log")
-	checkGolden(t, "../fixtures/vendor/cisco-asa/lines.golden.json", c.golden())
+	c := checkGoldenParse(t, "cisco-asa", "../fixtures/vendor/cisco-asa/lines.log")
 	if len(c.Records) != 35 || len(c.Quarantined) != 10 {
 		t.Errorf("got %d records, %d quarantined; want 35, 10", len(c.Records), len(c.Quarantined))
 	}
@@ -259,23 +142,22 @@ func TestCiscoASAFields(t *testing.T) {
 	})
 }
 
-func TestCiscoASASamples(t *testing.T) { ciscoSampleTest(t, "cisco-asa", "cisco-asa") }
+func TestCiscoASASamples(t *testing.T) { checkSampleDir(t, "cisco-asa", "cisco-asa", sampleCheck{}) }
 
 func TestCiscoASASweep(t *testing.T) {
 	ciscoSweepTest(t, "cisco-asa", "../fixtures/vendor/cisco-asa/sweep.log", ObjectNetwork)
 }
 
 func FuzzParseCiscoASA(f *testing.F) {
-	ciscoFuzzSeed(f, "../fixtures/vendor/cisco-asa/lines.log")
 	f.Add("%ASA-106023 Deny src 0") // once sliced out of range
-	f.Fuzz(func(t *testing.T, in string) { ciscoFuzzRun(t, "cisco-asa", in) })
+	fuzzLines(f, "cisco-asa", ciscoFuzz, "../fixtures/vendor/cisco-asa/lines.log")
 }
 
 func BenchmarkParseCiscoASA(b *testing.B) {
-	ciscoBench(b, "cisco-asa", []string{
+	benchLines(b, "cisco-asa", []string{
 		"Mar 04 2024 10:15:02 fw-edge-1 : %ASA-6-302013: Built outbound TCP connection 5001 for outside:198.51.100.20/443 (198.51.100.20/443) to inside:10.8.1.15/51515 (203.0.113.9/40001)",
 		"Mar 04 2024 10:15:04 fw-edge-1 : %ASA-6-302014: Teardown TCP connection 5001 for outside:198.51.100.20/443 to inside:10.8.1.15/51515 duration 0:00:31 bytes 8812 TCP FINs",
 		"Mar 04 2024 10:15:23 fw-edge-1 : %ASA-4-106023: Deny tcp src inside:10.8.1.21/52000 dst dmz:10.9.0.15/445 by access-group \"in_acl\" [0x1a2b3c4d, 0x0]",
 		"Mar 04 2024 10:15:29 fw-edge-1 : %ASA-6-106100: access-list in_acl denied udp inside/10.8.1.25(53001) -> outside/198.51.100.42(123) hit-cnt 12 300-second interval [0x5e6f7a8b, 0x0]",
-	})
+	}, 4<<20)
 }

@@ -3,8 +3,7 @@ package loader
 import "testing"
 
 func TestCiscoFTDGolden(t *testing.T) {
-	c := parseFile(t, "cisco-ftd", "../fixtures/vendor/cisco-ftd/lines.log")
-	checkGolden(t, "../fixtures/vendor/cisco-ftd/lines.golden.json", c.golden())
+	c := checkGoldenParse(t, "cisco-ftd", "../fixtures/vendor/cisco-ftd/lines.log")
 	if len(c.Records) != 18 || len(c.Quarantined) != 6 {
 		t.Errorf("got %d records, %d quarantined; want 18, 6", len(c.Records), len(c.Quarantined))
 	}
@@ -37,20 +36,21 @@ func TestCiscoFTDFields(t *testing.T) {
 	})
 }
 
-func TestCiscoFTDSamples(t *testing.T) { ciscoSampleTest(t, "cisco-ftd", "cisco-firepower") }
+func TestCiscoFTDSamples(t *testing.T) {
+	checkSampleDir(t, "cisco-ftd", "cisco-firepower", sampleCheck{})
+}
 
 func TestCiscoFTDSweep(t *testing.T) {
 	ciscoSweepTest(t, "cisco-ftd", "../fixtures/vendor/cisco-ftd/sweep.log", ObjectNetwork)
 }
 
 func FuzzParseCiscoFTD(f *testing.F) {
-	ciscoFuzzSeed(f, "../fixtures/vendor/cisco-ftd/lines.log")
-	f.Fuzz(func(t *testing.T, in string) { ciscoFuzzRun(t, "cisco-ftd", in) })
+	fuzzLines(f, "cisco-ftd", ciscoFuzz, "../fixtures/vendor/cisco-ftd/lines.log")
 }
 
 func BenchmarkParseCiscoFTD(b *testing.B) {
-	ciscoBench(b, "cisco-ftd", []string{
+	benchLines(b, "cisco-ftd", []string{
 		"2024-03-04T11:00:01Z ftd-core-1 %FTD-1-430002: EventPriority: Low, DeviceUUID: 0a1b2c3d-0000-11ee-8000-000000000001, InstanceID: 1, FirstPacketSecond: 2024-03-04T11:00:01Z, ConnectionID: 101, AccessControlRuleAction: Allow, SrcIP: 10.50.1.10, DstIP: 10.50.2.20, SrcPort: 50100, DstPort: 445, Protocol: tcp, IngressInterface: inside, EgressInterface: servers, IngressZone: inside-zone, EgressZone: servers-zone, ACPolicy: Corp-Policy, AccessControlRuleName: Allow-SMB, Prefilter Policy: Default Prefilter Policy, User: CORP\\hsmith, InitiatorPackets: 1, ResponderPackets: 0, InitiatorBytes: 66, ResponderBytes: 0, NAPPolicy: Balanced Security and Connectivity",
 		"2024-03-04T11:00:03Z ftd-core-1 %FTD-1-430003: EventPriority: High, DeviceUUID: 0a1b2c3d-0000-11ee-8000-000000000001, InstanceID: 2, FirstPacketSecond: 2024-03-04T11:00:03Z, ConnectionID: 103, AccessControlRuleAction: Block with reset, SrcIP: 10.50.1.12, DstIP: 198.51.100.60, SrcPort: 50102, DstPort: 8080, Protocol: tcp, ACPolicy: Corp-Policy, AccessControlRuleName: Reset-Web, User: Not Found, ConnectionDuration: 0, InitiatorPackets: 3, ResponderPackets: 1, InitiatorBytes: 200, ResponderBytes: 60",
-	})
+	}, 4<<20)
 }

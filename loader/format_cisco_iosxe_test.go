@@ -6,8 +6,7 @@ package loader
 import "testing"
 
 func TestCiscoIOSGolden(t *testing.T) {
-	c := parseFile(t, "cisco-ios", "../fixtures/vendor/cisco-ios/lines.log")
-	checkGolden(t, "../fixtures/vendor/cisco-ios/lines.golden.json", c.golden())
+	c := checkGoldenParse(t, "cisco-ios", "../fixtures/vendor/cisco-ios/lines.log")
 	if len(c.Records) != 19 || len(c.Quarantined) != 6 {
 		t.Errorf("got %d records, %d quarantined; want 19, 6", len(c.Records), len(c.Quarantined))
 	}
@@ -48,20 +47,19 @@ func TestCiscoIOSFields(t *testing.T) {
 	}
 }
 
-func TestCiscoIOSSamples(t *testing.T) { ciscoSampleTest(t, "cisco-ios", "cisco-ios") }
+func TestCiscoIOSSamples(t *testing.T) { checkSampleDir(t, "cisco-ios", "cisco-ios", sampleCheck{}) }
 
 func TestCiscoIOSSweep(t *testing.T) {
 	ciscoSweepTest(t, "cisco-ios", "../fixtures/vendor/cisco-ios/sweep.log", ObjectNetwork)
 }
 
 func FuzzParseCiscoIOS(f *testing.F) {
-	ciscoFuzzSeed(f, "../fixtures/vendor/cisco-ios/lines.log")
-	f.Fuzz(func(t *testing.T, in string) { ciscoFuzzRun(t, "cisco-ios", in) })
+	fuzzLines(f, "cisco-ios", ciscoFuzz, "../fixtures/vendor/cisco-ios/lines.log")
 }
 
 func BenchmarkParseCiscoIOS(b *testing.B) {
-	ciscoBench(b, "cisco-ios", []string{
+	benchLines(b, "cisco-ios", []string{
 		"Mar  4 12:00:01 10.60.0.1 700101: Mar  4 12:00:00.101: %SEC-6-IPACCESSLOGP: list 120 denied tcp 10.60.1.10(50200) -> 10.60.2.20(445), 1 packet",
 		"Mar  4 12:00:11 edge-rtr-2 700111: Mar  4 12:00:10.111: %FMANFP-6-IPACCESSLOGP: R0/0: fman_fp_image: list inet_in permitted tcp 10.60.1.19(50203) -> 10.60.2.25(3389), 1 packet",
-	})
+	}, 4<<20)
 }

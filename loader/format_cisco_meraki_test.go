@@ -3,8 +3,7 @@ package loader
 import "testing"
 
 func TestCiscoMerakiGolden(t *testing.T) {
-	c := parseFile(t, "cisco-meraki", "../fixtures/vendor/cisco-meraki/lines.log")
-	checkGolden(t, "../fixtures/vendor/cisco-meraki/lines.golden.json", c.golden())
+	c := checkGoldenParse(t, "cisco-meraki", "../fixtures/vendor/cisco-meraki/lines.log")
 	if len(c.Records) != 16 || len(c.Quarantined) != 4 {
 		t.Errorf("got %d records, %d quarantined; want 16, 4", len(c.Records), len(c.Quarantined))
 	}
@@ -44,20 +43,21 @@ func TestCiscoMerakiFields(t *testing.T) {
 	}
 }
 
-func TestCiscoMerakiSamples(t *testing.T) { ciscoSampleTest(t, "cisco-meraki", "cisco-meraki") }
+func TestCiscoMerakiSamples(t *testing.T) {
+	checkSampleDir(t, "cisco-meraki", "cisco-meraki", sampleCheck{})
+}
 
 func TestCiscoMerakiSweep(t *testing.T) {
 	ciscoSweepTest(t, "cisco-meraki", "../fixtures/vendor/cisco-meraki/sweep.log", ObjectNetwork)
 }
 
 func FuzzParseCiscoMeraki(f *testing.F) {
-	ciscoFuzzSeed(f, "../fixtures/vendor/cisco-meraki/lines.log")
-	f.Fuzz(func(t *testing.T, in string) { ciscoFuzzRun(t, "cisco-meraki", in) })
+	fuzzLines(f, "cisco-meraki", ciscoFuzz, "../fixtures/vendor/cisco-meraki/lines.log")
 }
 
 func BenchmarkParseCiscoMeraki(b *testing.B) {
-	ciscoBench(b, "cisco-meraki", []string{
+	benchLines(b, "cisco-meraki", []string{
 		"<134>1 1709553600.100000001 branch-mx67 firewall src=10.70.1.10 dst=10.70.2.20 mac=02:00:5E:00:00:01 protocol=tcp sport=50300 dport=445 pattern: allow all",
 		"<134>1 1709553608.900000009 branch-mx67 flows allow src=10.70.1.16 dst=10.70.2.24 mac=02:00:5E:00:00:05 protocol=tcp sport=50307 dport=8080",
-	})
+	}, 4<<20)
 }

@@ -2,13 +2,11 @@ package loader
 
 import (
 	"bytes"
-	"path/filepath"
 	"testing"
 )
 
 func TestCrowdStrikeGolden(t *testing.T) {
-	c := parseFile(t, "crowdstrike-fdr", "../fixtures/vendor/crowdstrike-fdr/lines.log")
-	checkGolden(t, "../fixtures/vendor/crowdstrike-fdr/lines.golden.json", c.golden())
+	c := checkGoldenParse(t, "crowdstrike-fdr", "../fixtures/vendor/crowdstrike-fdr/lines.log")
 	want := []zeekWant{
 		{"10.1.2.3", "10.1.9.9", 51515, 445, "tcp", "Network", -1, "2024-03-01T09:00:00.25Z"},
 		{"fd00:10::5", "fd00:10::9", 49152, 3389, "tcp", "Network", -1, "2024-03-01T09:00:01.5Z"},
@@ -48,17 +46,16 @@ func TestCrowdStrikeGolden(t *testing.T) {
 }
 
 func TestCrowdStrikeSamples(t *testing.T) {
-	dir := sharedSamples(t, "crowdstrike-fdr")
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	for _, p := range files {
-		c := zeekCheckSample(t, "crowdstrike-fdr", p)
-		for _, r := range c.Records {
-			if r.DeviceEventID == "NetworkReceiveAcceptIP4" && r.DstIP != "0.0.0.0" {
-				// The sample's accept event has the local side 0.0.0.0:39920.
-				t.Errorf("%s: inbound record not turned around: %+v", p, r)
+	checkSampleDir(t, "crowdstrike-fdr", "crowdstrike-fdr", sampleCheck{
+		each: func(t *testing.T, p string, c *collector) {
+			for _, r := range c.Records {
+				if r.DeviceEventID == "NetworkReceiveAcceptIP4" && r.DstIP != "0.0.0.0" {
+					// The sample's accept event has the local side 0.0.0.0:39920.
+					t.Errorf("%s: inbound record not turned around: %+v", p, r)
+				}
 			}
-		}
-	}
+		},
+	})
 }
 
 func TestCrowdStrikeSweep(t *testing.T) {
@@ -66,12 +63,11 @@ func TestCrowdStrikeSweep(t *testing.T) {
 }
 
 func FuzzParseCrowdStrike(f *testing.F) {
-	zeekFuzzSeeds(f, "../fixtures/vendor/crowdstrike-fdr/lines.log")
-	f.Fuzz(func(t *testing.T, data []byte) { zeekFuzzCheck(t, "crowdstrike-fdr", data) })
+	fuzzDocs(f, "crowdstrike-fdr", fuzzCheck{}, "../fixtures/vendor/crowdstrike-fdr/lines.log")
 }
 
 func BenchmarkParseCrowdStrike(b *testing.B) {
 	conn := `{"LocalAddressIP4": "10.1.2.3", "event_simpleName": "NetworkConnectIP4", "ContextTimeStamp": "1709283600.250", "ConfigStateHash": "123456789", "ConnectionFlags": "0", "ContextProcessId": "1234567890123", "RemotePort": "445", "aip": "203.0.113.10", "ConfigBuild": "1007.3.0017312.1", "event_platform": "Win", "LocalPort": "51515", "Entitlements": "15", "name": "NetworkConnectIP4V5", "id": "aaaaaaaa-1111-11ee-8888-000000000001", "Protocol": "6", "EffectiveTransmissionClass": "3", "aid": "00112233445566778899aabbccddeeff", "RemoteAddressIP4": "10.1.9.9", "ConnectionDirection": "0", "InContext": "0", "timestamp": "1709283601000", "cid": "ffeeddccbbaa99887766554433221100"}` + "\n"
 	const n = 100000
-	zeekBench(b, "crowdstrike-fdr", bytes.Repeat([]byte(conn), n), n, n)
+	benchParse(b, "crowdstrike-fdr", bytes.Repeat([]byte(conn), n), n, n, true)
 }

@@ -8,8 +8,7 @@ import (
 const fortigateFixtures = "../fixtures/vendor/fortigate"
 
 func TestFortigateGolden(t *testing.T) {
-	c := parseFile(t, "fortigate", fortigateFixtures+"/lines.log")
-	checkGolden(t, fortigateFixtures+"/lines.golden.json", c.golden())
+	checkGoldenParse(t, "fortigate", fortigateFixtures+"/lines.log")
 }
 
 func TestFortigateFields(t *testing.T) {
@@ -68,7 +67,7 @@ func TestFortigateFields(t *testing.T) {
 }
 
 func TestFortigateSamples(t *testing.T) {
-	kvTestSamples(t, "fortigate", "fortinet-fortigate", nil)
+	checkSampleDir(t, "fortigate", "fortinet-fortigate", kvSamples)
 }
 
 func TestFortigateSweep(t *testing.T) {
@@ -76,11 +75,9 @@ func TestFortigateSweep(t *testing.T) {
 }
 
 func FuzzParseFortigate(f *testing.F) {
-	kvFuzzSeeds(f, fortigateFixtures+"/lines.log")
-	f.Fuzz(func(t *testing.T, s string) { kvFuzzOne(t, "fortigate", s) })
+	fuzzLines(f, "fortigate", kvFuzz, fortigateFixtures+"/lines.log")
 }
 
 func BenchmarkParseFortigate(b *testing.B) {
-	lines := kvReadLines(b, fortigateFixtures+"/lines.log")
-	kvBench(b, "fortigate", lines[:1])
+	benchLines(b, "fortigate", kvReadLines(b, fortigateFixtures+"/lines.log")[:1], 8<<20)
 }

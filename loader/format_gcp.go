@@ -129,18 +129,10 @@ func gcpStream(ctx *ParseContext, r io.Reader, out Emitter) error {
 	return gcpJSONValues(r, out, "gcp-vpc-flow", []string{"entries", "events"}, func(pos int64, raw []byte) {
 		rec.Reset()
 		err := gcpParseElement(ctx, raw, &rec, 0)
-		var skip ErrSkip
-		switch {
-		case err == nil:
-			if p, ok := out.(positioner); ok {
-				p.SetPos(pos)
-			}
-			out.Emit(&rec)
-		case errors.As(err, &skip):
-			out.Skip(string(skip))
-		default:
-			out.Quarantine(pos, raw, err.Error())
+		if p, ok := out.(positioner); ok && err == nil {
+			p.SetPos(pos)
 		}
+		emitParsed(out, &rec, err, pos, raw)
 	})
 }
 

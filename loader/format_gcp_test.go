@@ -1,9 +1,6 @@
 package loader
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +9,7 @@ import (
 func TestGCPVPCFlowGolden(t *testing.T) {
 	for _, name := range []string{"lines", "wrapper", "array", "truncated"} {
 		t.Run(name, func(t *testing.T) {
-			c := parseFile(t, "gcp-vpc-flow", "../fixtures/vendor/gcp-vpc-flow/"+name+".json")
-			checkGolden(t, "../fixtures/vendor/gcp-vpc-flow/"+name+".golden.json", c.golden())
+			checkGoldenParse(t, "gcp-vpc-flow", "../fixtures/vendor/gcp-vpc-flow/"+name+".json")
 		})
 	}
 }
@@ -89,34 +85,7 @@ func TestGCPVPCFlowShapes(t *testing.T) {
 }
 
 func TestGCPVPCFlowSamples(t *testing.T) {
-	dir := sharedSamples(t, "gcp-vpc-flow")
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	for _, p := range files {
-		if strings.HasSuffix(p, ".md") {
-			continue
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		head := b[:min(len(b), 64<<10)]
-		if d := DetectFormats(head); len(d) == 0 || d[0].Name != "gcp-vpc-flow" {
-			t.Errorf("%s: not detected as gcp-vpc-flow (%v)", p, d)
-		}
-		c := parseFile(t, "gcp-vpc-flow", p)
-		t.Logf("%s: %d records, skipped %v, quarantined %d", filepath.Base(p), len(c.Records), c.Skips, len(c.Quarantined))
-		if len(c.Records) == 0 {
-			t.Errorf("%s: no records", p)
-		}
-		if len(c.Quarantined) != 0 {
-			t.Errorf("%s: quarantined %+v", p, c.Quarantined)
-		}
-		for _, r := range c.Records {
-			if r.SrcIP == "" || r.DstIP == "" || r.Time.IsZero() || r.ObjectType != ObjectNetworkFlow {
-				t.Errorf("%s: bad record %+v", p, r)
-			}
-		}
-	}
+	checkSampleDir(t, "gcp-vpc-flow", "gcp-vpc-flow", sampleCheck{skipSuffix: ".md", obj: ObjectNetworkFlow})
 }
 
 func TestGCPVPCFlowSweepFixture(t *testing.T) {
@@ -156,80 +125,14 @@ func cloudflowCheckSweep(t *testing.T, c *collector, obj string) {
 	}
 }
 
-func cloudflowFuzzCheck(t *testing.T, format string, data []byte) {
-	f, _ := LookupFormat(format)
-	c := &collector{}
-	if err := ReadFormat(fixedCtx, f, bytes.NewReader(data), c); err != nil {
-		return
-	}
-	for _, r := range c.Records {
-		if r.SrcIP == "" || r.DstIP == "" {
-			t.Fatalf("record without address: %+v", r)
-		}
-		for _, p := range []NullInt32{r.SrcPort, r.DstPort} {
-			if p.Valid && (p.V < 0 || p.V > 65535) {
-				t.Fatalf("bad port: %+v", r)
-			}
-		}
-		if r.ObjectType != ObjectNetwork && r.ObjectType != ObjectNetworkFlow {
-			t.Fatalf("bad objectType: %+v", r)
-		}
-	}
-}
-
-func cloudflowSeed(f *testing.F, paths ...string) {
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-		for _, line := range bytes.Split(b, []byte("\n")) {
-			if len(line) > 0 {
-				f.Add(line)
-			}
-		}
-	}
-}
-
 func FuzzParseGCPVPCFlow(f *testing.F) {
-	cloudflowSeed(f, "../fixtures/vendor/gcp-vpc-flow/lines.json", "../fixtures/vendor/gcp-vpc-flow/wrapper.json",
-		"../fixtures/vendor/gcp-vpc-flow/array.json")
-	f.Fuzz(func(t *testing.T, data []byte) { cloudflowFuzzCheck(t, "gcp-vpc-flow", data) })
+	fuzzDocs(f, "gcp-vpc-flow", fuzzCheck{}, "../fixtures/vendor/gcp-vpc-flow/lines.json",
+		"../fixtures/vendor/gcp-vpc-flow/wrapper.json", "../fixtures/vendor/gcp-vpc-flow/array.json")
 }
-
-func cloudflowBench(b *testing.B, format string, unit []byte, perUnit int) {
-	f, _ := LookupFormat(format)
-	var buf bytes.Buffer
-	const reps = 10000
-	for i := 0; i < reps; i++ {
-		buf.Write(unit)
-	}
-	in := buf.Bytes()
-	b.SetBytes(int64(len(in)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		c := &cloudflowCounter{}
-		if err := ReadFormat(fixedCtx, f, bytes.NewReader(in), c); err != nil {
-			b.Fatal(err)
-		}
-		if c.n != reps*perUnit {
-			b.Fatalf("%d records, want %d", c.n, reps*perUnit)
-		}
-	}
-	b.ReportMetric(float64(b.N*reps*perUnit)/b.Elapsed().Seconds(), "lines/s")
-}
-
-// cloudflowCounter is an Emitter that only counts.
-type cloudflowCounter struct{ n int }
-
-func (c *cloudflowCounter) Emit(*Record)                     { c.n++ }
-func (c *cloudflowCounter) Skip(string)                      {}
-func (c *cloudflowCounter) Quarantine(int64, []byte, string) { c.n-- }
 
 func BenchmarkParseGCPVPCFlow(b *testing.B) {
 	f, _ := LookupFormat("gcp-vpc-flow")
-	cloudflowBench(b, "gcp-vpc-flow", []byte(f.Example+"\n"), 1)
+	benchUnits(b, "gcp-vpc-flow", []byte(f.Example+"\n"), 1)
 }
 
 func TestCloudflowExamples(t *testing.T) {

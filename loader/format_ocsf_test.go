@@ -8,8 +8,7 @@ import (
 )
 
 func TestOCSFNetworkGolden(t *testing.T) {
-	c := parseFile(t, "ocsf-network", "../fixtures/vendor/ocsf-network/lines.jsonl")
-	checkGolden(t, "../fixtures/vendor/ocsf-network/lines.golden.json", c.golden())
+	checkGoldenParse(t, "ocsf-network", "../fixtures/vendor/ocsf-network/lines.jsonl")
 }
 
 func TestOCSFNetworkFields(t *testing.T) {
@@ -68,9 +67,7 @@ func TestOCSFNetworkMatchLine(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := DetectFormats(b); len(d) == 0 || d[0].Name != "ocsf-network" {
-			t.Errorf("%s: detected %v", name, d)
-		}
+		checkDetected(t, name, b, "ocsf-network")
 	}
 }
 
@@ -80,11 +77,10 @@ func TestOCSFNetworkSweepFixture(t *testing.T) {
 }
 
 func FuzzParseOCSFNetwork(f *testing.F) {
-	cloudflowSeed(f, "../fixtures/vendor/ocsf-network/lines.jsonl")
-	f.Fuzz(func(t *testing.T, data []byte) { cloudflowFuzzCheck(t, "ocsf-network", data) })
+	fuzzDocs(f, "ocsf-network", fuzzCheck{}, "../fixtures/vendor/ocsf-network/lines.jsonl")
 }
 
 func BenchmarkParseOCSFNetwork(b *testing.B) {
 	f, _ := LookupFormat("ocsf-network")
-	cloudflowBench(b, "ocsf-network", []byte(strings.Repeat(f.Example+"\n", 10)), 10)
+	benchUnits(b, "ocsf-network", []byte(strings.Repeat(f.Example+"\n", 10)), 10)
 }

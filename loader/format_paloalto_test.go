@@ -8,8 +8,7 @@ import (
 const paloaltoFixtures = "../fixtures/vendor/paloalto"
 
 func TestPaloaltoGolden(t *testing.T) {
-	c := parseFile(t, "paloalto", paloaltoFixtures+"/lines.log")
-	checkGolden(t, paloaltoFixtures+"/lines.golden.json", c.golden())
+	checkGoldenParse(t, "paloalto", paloaltoFixtures+"/lines.log")
 }
 
 func TestPaloaltoFields(t *testing.T) {
@@ -87,7 +86,7 @@ func TestPaloaltoSplit(t *testing.T) {
 }
 
 func TestPaloaltoSamples(t *testing.T) {
-	kvTestSamples(t, "paloalto", "paloalto-ngfw", nil)
+	checkSampleDir(t, "paloalto", "paloalto-ngfw", kvSamples)
 }
 
 func TestPaloaltoSweep(t *testing.T) {
@@ -95,11 +94,9 @@ func TestPaloaltoSweep(t *testing.T) {
 }
 
 func FuzzParsePaloalto(f *testing.F) {
-	kvFuzzSeeds(f, paloaltoFixtures+"/lines.log")
-	f.Fuzz(func(t *testing.T, s string) { kvFuzzOne(t, "paloalto", s) })
+	fuzzLines(f, "paloalto", kvFuzz, paloaltoFixtures+"/lines.log")
 }
 
 func BenchmarkParsePaloalto(b *testing.B) {
-	lines := kvReadLines(b, paloaltoFixtures+"/lines.log")
-	kvBench(b, "paloalto", lines[:1])
+	benchLines(b, "paloalto", kvReadLines(b, paloaltoFixtures+"/lines.log")[:1], 8<<20)
 }

@@ -8,8 +8,7 @@ import (
 const sonicwallFixtures = "../fixtures/vendor/sonicwall"
 
 func TestSonicwallGolden(t *testing.T) {
-	c := parseFile(t, "sonicwall", sonicwallFixtures+"/lines.log")
-	checkGolden(t, sonicwallFixtures+"/lines.golden.json", c.golden())
+	checkGoldenParse(t, "sonicwall", sonicwallFixtures+"/lines.log")
 }
 
 func TestSonicwallFields(t *testing.T) {
@@ -64,7 +63,7 @@ func TestSonicwallFields(t *testing.T) {
 }
 
 func TestSonicwallSamples(t *testing.T) {
-	kvTestSamples(t, "sonicwall", "sonicwall", nil)
+	checkSampleDir(t, "sonicwall", "sonicwall", kvSamples)
 }
 
 func TestSonicwallSweep(t *testing.T) {
@@ -72,11 +71,9 @@ func TestSonicwallSweep(t *testing.T) {
 }
 
 func FuzzParseSonicwall(f *testing.F) {
-	kvFuzzSeeds(f, sonicwallFixtures+"/lines.log")
-	f.Fuzz(func(t *testing.T, s string) { kvFuzzOne(t, "sonicwall", s) })
+	fuzzLines(f, "sonicwall", kvFuzz, sonicwallFixtures+"/lines.log")
 }
 
 func BenchmarkParseSonicwall(b *testing.B) {
-	lines := kvReadLines(b, sonicwallFixtures+"/lines.log")
-	kvBench(b, "sonicwall", lines[:1])
+	benchLines(b, "sonicwall", kvReadLines(b, sonicwallFixtures+"/lines.log")[:1], 8<<20)
 }

@@ -8,8 +8,7 @@ import (
 const sophosUTMFixtures = "../fixtures/vendor/sophos-utm"
 
 func TestSophosUTMGolden(t *testing.T) {
-	c := parseFile(t, "sophos-utm", sophosUTMFixtures+"/lines.log")
-	checkGolden(t, sophosUTMFixtures+"/lines.golden.json", c.golden())
+	checkGoldenParse(t, "sophos-utm", sophosUTMFixtures+"/lines.log")
 }
 
 func TestSophosUTMFields(t *testing.T) {
@@ -61,7 +60,7 @@ func TestSophosUTMFields(t *testing.T) {
 }
 
 func TestSophosUTMSamples(t *testing.T) {
-	kvTestSamples(t, "sophos-utm", "sophos-utm", nil)
+	checkSampleDir(t, "sophos-utm", "sophos-utm", kvSamples)
 }
 
 func TestSophosUTMSweep(t *testing.T) {
@@ -69,11 +68,9 @@ func TestSophosUTMSweep(t *testing.T) {
 }
 
 func FuzzParseSophosUTM(f *testing.F) {
-	kvFuzzSeeds(f, sophosUTMFixtures+"/lines.log")
-	f.Fuzz(func(t *testing.T, s string) { kvFuzzOne(t, "sophos-utm", s) })
+	fuzzLines(f, "sophos-utm", kvFuzz, sophosUTMFixtures+"/lines.log")
 }
 
 func BenchmarkParseSophosUTM(b *testing.B) {
-	lines := kvReadLines(b, sophosUTMFixtures+"/lines.log")
-	kvBench(b, "sophos-utm", lines[:1])
+	benchLines(b, "sophos-utm", kvReadLines(b, sophosUTMFixtures+"/lines.log")[:1], 8<<20)
 }

@@ -2,14 +2,12 @@ package loader
 
 import (
 	"bytes"
-	"path/filepath"
 	"testing"
 	"time"
 )
 
 func TestSuricataGolden(t *testing.T) {
-	c := parseFile(t, "suricata-eve", "../fixtures/vendor/suricata-eve/lines.json")
-	checkGolden(t, "../fixtures/vendor/suricata-eve/lines.golden.json", c.golden())
+	c := checkGoldenParse(t, "suricata-eve", "../fixtures/vendor/suricata-eve/lines.json")
 	want := []zeekWant{
 		{"10.1.2.3", "10.1.9.9", 51515, 445, "tcp", "Network", 1, "2024-03-01T09:00:00.123456Z"},
 		{"10.1.2.3", "10.1.9.10", 51516, 23, "tcp", "Network", 0, "2024-03-01T09:00:01Z"},
@@ -73,27 +71,24 @@ func TestSuricataTime(t *testing.T) {
 }
 
 func TestSuricataSamples(t *testing.T) {
-	dir := sharedSamples(t, "suricata")
-	files, _ := filepath.Glob(filepath.Join(dir, "*"))
-	for _, p := range files {
-		c := zeekCheckSample(t, "suricata-eve", p)
-		var flows, alerts int
-		for _, r := range c.Records {
-			switch r.DeviceEventID {
-			case "flow":
-				flows++
-			case "alert":
-				alerts++
+	checkSampleDir(t, "suricata-eve", "suricata", sampleCheck{
+		obj: ObjectNetwork,
+		each: func(t *testing.T, p string, c *collector) {
+			var flows, alerts int
+			for _, r := range c.Records {
+				switch r.DeviceEventID {
+				case "flow":
+					flows++
+				case "alert":
+					alerts++
+				}
 			}
-			if r.ObjectType != ObjectNetwork {
-				t.Errorf("%s: objectType %s", p, r.ObjectType)
+			// The sample holds 3512 flow and 745 alert events.
+			if flows != 3512 || alerts != 745 {
+				t.Errorf("%s: %d flows %d alerts", p, flows, alerts)
 			}
-		}
-		// The sample holds 3512 flow and 745 alert events.
-		if flows != 3512 || alerts != 745 {
-			t.Errorf("%s: %d flows %d alerts", p, flows, alerts)
-		}
-	}
+		},
+	})
 }
 
 func TestSuricataSweep(t *testing.T) {
@@ -101,8 +96,7 @@ func TestSuricataSweep(t *testing.T) {
 }
 
 func FuzzParseSuricata(f *testing.F) {
-	zeekFuzzSeeds(f, "../fixtures/vendor/suricata-eve/lines.json")
-	f.Fuzz(func(t *testing.T, data []byte) { zeekFuzzCheck(t, "suricata-eve", data) })
+	fuzzDocs(f, "suricata-eve", fuzzCheck{}, "../fixtures/vendor/suricata-eve/lines.json")
 }
 
 func BenchmarkParseSuricata(b *testing.B) {
@@ -120,5 +114,5 @@ func BenchmarkParseSuricata(b *testing.B) {
 		buf.WriteString(dns)
 		records += 4
 	}
-	zeekBench(b, "suricata-eve", buf.Bytes(), records, 100000)
+	benchParse(b, "suricata-eve", buf.Bytes(), 100000, records, true)
 }

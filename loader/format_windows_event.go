@@ -488,16 +488,7 @@ func windowsDecodeXML(ctx *ParseContext, dec *xml.Decoder, baseLine int64, ev *w
 			case name == "Event" && inEvent:
 				inEvent = false
 				rec.Reset()
-				err := windowsMap(ctx, ev, rec)
-				var skip ErrSkip
-				switch {
-				case err == nil:
-					out.Emit(rec)
-				case errors.As(err, &skip):
-					out.Skip(string(skip))
-				default:
-					out.Quarantine(eventLine, nil, err.Error())
-				}
+				emitParsed(out, rec, windowsMap(ctx, ev, rec), eventLine, nil)
 			case name == "System":
 				inSystem = false
 			case name == "EventData" || name == "UserData":
@@ -653,16 +644,7 @@ func windowsJSONValue(ctx *ParseContext, pos int64, raw []byte, ev *windowsEvent
 	ev.reset()
 	windowsJSONEvent(top, ev)
 	rec.Reset()
-	err := windowsMap(ctx, ev, rec)
-	var skip ErrSkip
-	switch {
-	case err == nil:
-		out.Emit(rec)
-	case errors.As(err, &skip):
-		out.Skip(string(skip))
-	default:
-		out.Quarantine(pos, raw, err.Error())
-	}
+	emitParsed(out, rec, windowsMap(ctx, ev, rec), pos, raw)
 }
 
 // windowsJSONEvent fills ev from Winlogbeat 7+/Elastic Agent ("winlog"),

@@ -10,8 +10,7 @@ import (
 )
 
 func TestWindowsXMLGolden(t *testing.T) {
-	c := parseFile(t, "windows-xml", "../fixtures/vendor/windows-xml/lines.xml")
-	checkGolden(t, "../fixtures/vendor/windows-xml/lines.golden.json", c.golden())
+	c := checkGoldenParse(t, "windows-xml", "../fixtures/vendor/windows-xml/lines.xml")
 	want := []zeekWant{
 		{"10.1.2.3", "10.1.9.9", 51515, 445, "tcp", "Network", -1, "2024-03-01T09:00:00.25Z"},
 		{"10.1.2.50", "10.1.2.3", 50123, 3389, "tcp", "Network", -1, "2024-03-01T09:00:01Z"},
@@ -93,8 +92,7 @@ func TestWindowsXMLUTF16AndTruncated(t *testing.T) {
 }
 
 func TestWindowsJSONGolden(t *testing.T) {
-	c := parseFile(t, "windows-json", "../fixtures/vendor/windows-json/lines.json")
-	checkGolden(t, "../fixtures/vendor/windows-json/lines.golden.json", c.golden())
+	c := checkGoldenParse(t, "windows-json", "../fixtures/vendor/windows-json/lines.json")
 	want := []zeekWant{
 		{"10.1.2.3", "10.1.9.9", 51515, 445, "tcp", "Network", 1, "2024-03-01T09:00:00.25Z"},
 		{"10.1.2.60", "10.1.9.11", 50200, 445, "tcp", "Network", 1, "2024-03-01T09:00:01Z"},
@@ -133,11 +131,8 @@ func TestWindowsJSONGolden(t *testing.T) {
 
 func TestWindowsJSONWrapper(t *testing.T) {
 	p := "../fixtures/vendor/windows-json/wrapper.json"
-	if got := DetectFormats(zeekHead(t, p)); len(got) == 0 || got[0].Name != "windows-json" {
-		t.Errorf("wrapper not detected as windows-json")
-	}
-	c := parseFile(t, "windows-json", p)
-	checkGolden(t, "../fixtures/vendor/windows-json/wrapper.golden.json", c.golden())
+	checkDetected(t, p, readHead(t, p), "windows-json")
+	c := checkGoldenParse(t, "windows-json", p)
 	if len(c.Records) != 2 || len(c.Quarantined) != 0 || len(c.Skips) != 1 {
 		t.Fatalf("records %d, quarantined %v, skips %v", len(c.Records), c.Quarantined, c.Skips)
 	}
@@ -172,7 +167,7 @@ func TestWindowsSamples(t *testing.T) {
 			t.Logf("%s absent", p)
 			continue
 		}
-		c := zeekCheckSample(t, tc.format, p)
+		c := checkSampleFile(t, tc.format, p, sampleCheck{})
 		if len(c.Records) != tc.records {
 			t.Errorf("%s: %d records, want %d", p, len(c.Records), tc.records)
 		}
@@ -209,20 +204,16 @@ func TestWindowsSweep(t *testing.T) {
 		if strings.HasSuffix(p, ".json") {
 			want = "windows-json"
 		}
-		if got := DetectFormats(zeekHead(t, p)); len(got) == 0 || got[0].Name != want {
-			t.Errorf("%s not detected as %s", p, want)
-		}
+		checkDetected(t, p, readHead(t, p), want)
 	}
 }
 
 func FuzzParseWindowsXML(f *testing.F) {
-	zeekFuzzSeeds(f, "../fixtures/vendor/windows-xml/lines.xml")
-	f.Fuzz(func(t *testing.T, data []byte) { zeekFuzzCheck(t, "windows-xml", data) })
+	fuzzDocs(f, "windows-xml", fuzzCheck{}, "../fixtures/vendor/windows-xml/lines.xml")
 }
 
 func FuzzParseWindowsJSON(f *testing.F) {
-	zeekFuzzSeeds(f, "../fixtures/vendor/windows-json/lines.json", "../fixtures/vendor/windows-json/wrapper.json")
-	f.Fuzz(func(t *testing.T, data []byte) { zeekFuzzCheck(t, "windows-json", data) })
+	fuzzDocs(f, "windows-json", fuzzCheck{}, "../fixtures/vendor/windows-json/lines.json", "../fixtures/vendor/windows-json/wrapper.json")
 }
 
 func BenchmarkParseWindowsXML(b *testing.B) {
@@ -232,7 +223,7 @@ func BenchmarkParseWindowsXML(b *testing.B) {
 	}
 	const reps = 200
 	buf := bytes.Repeat(src, reps)
-	zeekBench(b, "windows-xml", buf, 50*reps, 53*reps)
+	benchParse(b, "windows-xml", buf, 53*reps, 50*reps, true)
 }
 
 func BenchmarkParseWindowsJSON(b *testing.B) {
@@ -242,5 +233,5 @@ func BenchmarkParseWindowsJSON(b *testing.B) {
 	}
 	const reps = 200
 	buf := bytes.Repeat(src, reps)
-	zeekBench(b, "windows-json", buf, 50*reps, 53*reps)
+	benchParse(b, "windows-json", buf, 53*reps, 50*reps, true)
 }

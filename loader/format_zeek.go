@@ -92,15 +92,7 @@ func zeekStreamTSV(ctx *ParseContext, r io.Reader, out Emitter) error {
 		}
 		rec.Reset()
 		err := z.row(ctx, line, &rec)
-		var skip ErrSkip
-		switch {
-		case err == nil:
-			out.Emit(&rec)
-		case errors.As(err, &skip):
-			out.Skip(string(skip))
-		default:
-			out.Quarantine(pos, line, err.Error())
-		}
+		emitParsed(out, &rec, err, pos, line)
 	}, out)
 }
 

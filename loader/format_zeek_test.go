@@ -2,7 +2,6 @@ package loader
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,44 +74,8 @@ func zeekCheckSweep(t *testing.T, format, path, src string, port int32, objType 
 	t.Logf("%s: %d records, %d sweep destinations, skipped %v", path, len(c.Records), len(dsts), c.Skips)
 }
 
-// zeekHead returns the first 64 KiB of a file.
-func zeekHead(t *testing.T, path string) []byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b, _ := io.ReadAll(io.LimitReader(f, 64<<10))
-	return b
-}
-
-// zeekCheckSample asserts detection, records and no quarantine for one
-// vendor sample file.
-func zeekCheckSample(t *testing.T, format, path string) *collector {
-	t.Helper()
-	got := DetectFormats(zeekHead(t, path))
-	if len(got) == 0 || got[0].Name != format {
-		names := []string{}
-		for _, f := range got {
-			names = append(names, f.Name)
-		}
-		t.Errorf("%s: detected %v, want %s first", path, names, format)
-	}
-	c := parseFile(t, format, path)
-	if len(c.Records) == 0 {
-		t.Errorf("%s: no records", path)
-	}
-	if len(c.Quarantined) != 0 {
-		t.Errorf("%s: quarantined %v", path, c.Quarantined)
-	}
-	t.Logf("%s: %d records, skipped %v, quarantined %d", path, len(c.Records), c.Skips, len(c.Quarantined))
-	return c
-}
-
 func TestZeekTSVGolden(t *testing.T) {
-	c := parseFile(t, "zeek-tsv", "../fixtures/vendor/zeek-tsv/lines.log")
-	checkGolden(t, "../fixtures/vendor/zeek-tsv/lines.golden.json", c.golden())
+	c := checkGoldenParse(t, "zeek-tsv", "../fixtures/vendor/zeek-tsv/lines.log")
 	want := []zeekWant{
 		{"10.1.2.3", "10.1.9.9", 51515, 445, "tcp", "Network", 0, "2024-03-01T09:00:00.123456Z"},
 		{"10.1.2.3", "10.1.9.10", 51516, 22, "tcp", "Network", 1, "2024-03-01T09:00:01.000001Z"},
@@ -173,8 +136,7 @@ func TestZeekTSVEdgeCases(t *testing.T) {
 }
 
 func TestZeekJSONGolden(t *testing.T) {
-	c := parseFile(t, "zeek-json", "../fixtures/vendor/zeek-json/lines.log")
-	checkGolden(t, "../fixtures/vendor/zeek-json/lines.golden.json", c.golden())
+	c := checkGoldenParse(t, "zeek-json", "../fixtures/vendor/zeek-json/lines.log")
 	want := []zeekWant{
 		{"10.1.2.3", "10.1.9.9", 51515, 445, "tcp", "Network", 0, "2024-03-01T09:00:00.123456Z"},
 		{"10.1.2.3", "10.1.9.10", 51516, 22, "tcp", "Network", 1, "2024-03-01T09:00:01.1234561Z"},
@@ -204,33 +166,29 @@ func TestZeekJSONGolden(t *testing.T) {
 }
 
 func TestZeekSamples(t *testing.T) {
-	dir := sharedSamples(t, "zeek")
-	files, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
-	n := 0
-	for _, p := range files {
-		head := zeekHead(t, p)
-		format := "zeek-tsv"
-		if bytes.HasPrefix(bytes.TrimSpace(head), []byte("{")) {
-			format = "zeek-json"
-		}
-		c := zeekCheckSample(t, format, p)
-		n++
-		for _, r := range c.Records {
-			if r.IPProtocol == "icmp" && (r.DstPort.Valid || r.SrcPort.Valid) {
-				t.Errorf("%s: icmp record with ports %+v", p, r)
+	checkSampleDir(t, "zeek-tsv", "zeek", sampleCheck{
+		glob: filepath.Join("*", "*"),
+		formatOf: func(_ string, head []byte) string {
+			if bytes.HasPrefix(bytes.TrimSpace(head), []byte("{")) {
+				return "zeek-json"
 			}
-		}
-		if strings.Contains(p, "test10") {
-			// The published file starts with a stray TAB before #separator;
-			// its first row's ts must be exact.
-			if got := c.Records[0].Time.UnixMicro(); got != 1601998366785668 {
-				t.Errorf("%s: first ts %d", p, got)
+			return "zeek-tsv"
+		},
+		each: func(t *testing.T, p string, c *collector) {
+			for _, r := range c.Records {
+				if r.IPProtocol == "icmp" && (r.DstPort.Valid || r.SrcPort.Valid) {
+					t.Errorf("%s: icmp record with ports %+v", p, r)
+				}
 			}
-		}
-	}
-	if n == 0 {
-		t.Skip("no zeek samples")
-	}
+			if strings.Contains(p, "test10") {
+				// The published file starts with a stray TAB before #separator;
+				// its first row's ts must be exact.
+				if got := c.Records[0].Time.UnixMicro(); got != 1601998366785668 {
+					t.Errorf("%s: first ts %d", p, got)
+				}
+			}
+		},
+	})
 }
 
 func TestZeekSweep(t *testing.T) {
@@ -238,80 +196,12 @@ func TestZeekSweep(t *testing.T) {
 	zeekCheckSweep(t, "zeek-json", "../fixtures/vendor/zeek-json/sweep.log", "10.20.30.40", 445, ObjectNetwork)
 }
 
-// zeekFuzzCheck runs a format over data and checks the invariants.
-func zeekFuzzCheck(t *testing.T, format string, data []byte) {
-	f, ok := LookupFormat(format)
-	if !ok {
-		t.Fatalf("no format %s", format)
-	}
-	c := &collector{}
-	if err := ReadFormat(fixedCtx, f, bytes.NewReader(data), c); err != nil {
-		return
-	}
-	for _, r := range c.Records {
-		if r.SrcIP == "" || r.DstIP == "" {
-			t.Fatalf("record without address: %+v", r)
-		}
-		for _, p := range []NullInt32{r.SrcPort, r.DstPort} {
-			if p.Valid && (p.V < 0 || p.V > 65535) {
-				t.Fatalf("bad port: %+v", r)
-			}
-		}
-		if r.ObjectType != ObjectNetwork && r.ObjectType != ObjectNetworkFlow {
-			t.Fatalf("bad objectType: %+v", r)
-		}
-	}
-}
-
-// zeekFuzzSeeds adds a fixture file whole and line by line.
-func zeekFuzzSeeds(f *testing.F, paths ...string) {
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-		for _, line := range bytes.Split(b, []byte("\n")) {
-			f.Add(line)
-		}
-	}
-}
-
 func FuzzParseZeekTSV(f *testing.F) {
-	zeekFuzzSeeds(f, "../fixtures/vendor/zeek-tsv/lines.log")
-	f.Fuzz(func(t *testing.T, data []byte) { zeekFuzzCheck(t, "zeek-tsv", data) })
+	fuzzDocs(f, "zeek-tsv", fuzzCheck{}, "../fixtures/vendor/zeek-tsv/lines.log")
 }
 
 func FuzzParseZeekJSON(f *testing.F) {
-	zeekFuzzSeeds(f, "../fixtures/vendor/zeek-json/lines.log")
-	f.Fuzz(func(t *testing.T, data []byte) { zeekFuzzCheck(t, "zeek-json", data) })
-}
-
-// zeekCounter is an Emitter that only counts (for benchmarks).
-type zeekCounter struct{ records, skips, quars int }
-
-func (c *zeekCounter) Emit(*Record)                     { c.records++ }
-func (c *zeekCounter) Skip(string)                      { c.skips++ }
-func (c *zeekCounter) Quarantine(int64, []byte, string) { c.quars++ }
-
-// zeekBench parses buf (lines lines, perRun records) with format b.N times
-// and reports lines/s and records/s.
-func zeekBench(b *testing.B, format string, buf []byte, perRun, lines int) {
-	f, _ := LookupFormat(format)
-	b.SetBytes(int64(len(buf)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		c := &zeekCounter{}
-		if err := ReadFormat(fixedCtx, f, bytes.NewReader(buf), c); err != nil {
-			b.Fatal(err)
-		}
-		if c.records != perRun {
-			b.Fatalf("%d records, want %d (quarantined %d)", c.records, perRun, c.quars)
-		}
-	}
-	b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
-	b.ReportMetric(float64(perRun)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	fuzzDocs(f, "zeek-json", fuzzCheck{}, "../fixtures/vendor/zeek-json/lines.log")
 }
 
 func BenchmarkParseZeekTSV(b *testing.B) {
@@ -322,13 +212,13 @@ func BenchmarkParseZeekTSV(b *testing.B) {
 	for i := 0; i < n; i++ {
 		buf.WriteString("1709283600.123456\tCFx0001aaaa\t10.1.2.3\t51515\t10.1.9.9\t445\ttcp\t-\t0.001200\t0\t0\tS0\t-\t-\t0\tS\t1\t60\t0\t0\t(empty)\n")
 	}
-	zeekBench(b, "zeek-tsv", buf.Bytes(), n, n+6)
+	benchParse(b, "zeek-tsv", buf.Bytes(), n+6, n, true)
 }
 
 func BenchmarkParseZeekJSON(b *testing.B) {
 	line := `{"ts":1709283600.123456,"uid":"CJa0001aaaa","id.orig_h":"10.1.2.3","id.orig_p":51515,"id.resp_h":"10.1.9.9","id.resp_p":445,"proto":"tcp","conn_state":"S0","local_orig":true,"local_resp":true,"missed_bytes":0,"history":"S","orig_pkts":1,"orig_ip_bytes":60,"resp_pkts":0,"resp_ip_bytes":0,"tunnel_parents":[]}` + "\n"
 	const n = 100000
-	zeekBench(b, "zeek-json", bytes.Repeat([]byte(line), n), n, n)
+	benchParse(b, "zeek-json", bytes.Repeat([]byte(line), n), n, n, true)
 }
 
 // TestZeekFamilyExamples checks that each Example of the formats in

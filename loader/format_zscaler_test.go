@@ -8,8 +8,7 @@ import (
 const zscalerFixtures = "../fixtures/vendor/zscaler-fw"
 
 func TestZscalerGolden(t *testing.T) {
-	c := parseFile(t, "zscaler-fw", zscalerFixtures+"/lines.log")
-	checkGolden(t, zscalerFixtures+"/lines.golden.json", c.golden())
+	checkGoldenParse(t, "zscaler-fw", zscalerFixtures+"/lines.log")
 }
 
 func TestZscalerFields(t *testing.T) {
@@ -59,7 +58,7 @@ func TestZscalerFields(t *testing.T) {
 }
 
 func TestZscalerSamples(t *testing.T) {
-	kvTestSamples(t, "zscaler-fw", "zscaler-nss-firewall", nil)
+	checkSampleDir(t, "zscaler-fw", "zscaler-nss-firewall", kvSamples)
 }
 
 func TestZscalerSweep(t *testing.T) {
@@ -67,11 +66,9 @@ func TestZscalerSweep(t *testing.T) {
 }
 
 func FuzzParseZscaler(f *testing.F) {
-	kvFuzzSeeds(f, zscalerFixtures+"/lines.log")
-	f.Fuzz(func(t *testing.T, s string) { kvFuzzOne(t, "zscaler-fw", s) })
+	fuzzLines(f, "zscaler-fw", kvFuzz, zscalerFixtures+"/lines.log")
 }
 
 func BenchmarkParseZscaler(b *testing.B) {
-	lines := kvReadLines(b, zscalerFixtures+"/lines.log")
-	kvBench(b, "zscaler-fw", lines[:1])
+	benchLines(b, "zscaler-fw", kvReadLines(b, zscalerFixtures+"/lines.log")[:1], 8<<20)
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,146 +87,17 @@ func TestKVHelpers(t *testing.T) {
 	}
 }
 
-// kvTestSamples runs the shared-samples checks for a line format: each file
-// is detected as the format first, yields records, and the quarantined
-// lines are exactly those listed in knownBad (file base name → line numbers).
-func kvTestSamples(t *testing.T, format, dir string, knownBad map[string][]int64) {
-	t.Helper()
-	p := sharedSamples(t, dir)
-	files, err := filepath.Glob(filepath.Join(p, "*"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no sample files in %s: %v", p, err)
-	}
-	total := 0
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		head := data[:min(len(data), 64<<10)]
-		det := DetectFormats(head)
-		if len(det) == 0 || det[0].Name != format {
-			var names []string
-			for _, f := range det {
-				names = append(names, f.Name)
-			}
-			t.Errorf("%s: detected %v, want %s first", file, names, format)
-		}
-		c := parseFile(t, format, file)
-		base := filepath.Base(file)
-		fm, _ := LookupFormat(format)
-		for i, line := range bytes.Split(data, []byte("\n")) {
-			if len(bytes.TrimSpace(line)) > 0 && !fm.MatchLine(bytes.TrimRight(line, "\r")) {
-				t.Errorf("%s:%d not matched by %s.MatchLine", base, i+1, format)
-			}
-		}
-		var got []int64
-		for _, q := range c.Quarantined {
-			got = append(got, q.Pos)
-		}
-		wantBad := knownBad[base]
-		if fmt.Sprint(got) != fmt.Sprint(wantBad) {
-			t.Errorf("%s: quarantined lines %v (%+v), want %v", base, got, c.Quarantined, wantBad)
-		}
-		total += len(c.Records)
-		t.Logf("%s: %d records, skipped %v, quarantined %d", base, len(c.Records), c.Skips, len(c.Quarantined))
-		for _, r := range c.Records {
-			if os.Getenv("PORTSWEEP_DUMP_SAMPLES") != "" {
-				t.Logf("  %s", kvJSON(viewOf(r)))
-			}
-			if r.SrcIP == "" || r.DstIP == "" || r.ObjectType != ObjectNetwork || r.Time.IsZero() {
-				t.Errorf("%s: incomplete record %+v", base, r)
-			}
-		}
-	}
-	if total == 0 {
-		t.Errorf("%s samples gave no connection records", format)
-	}
-}
+// kvSamples is what the shared samples of the formats in this group must
+// satisfy: every line is matched, every record is complete.
+var kvSamples = sampleCheck{matchLines: true, obj: ObjectNetwork, emptyOK: true}
+
+// kvFuzz is what a fuzzed line of these formats must satisfy.
+var kvFuzz = fuzzCheck{errFatal: true, matchLine: true}
 
 func kvJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
-
-// kvFuzzSeeds adds every line of the fixture files as seeds.
-func kvFuzzSeeds(f *testing.F, paths ...string) {
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, line := range bytes.Split(data, []byte("\n")) {
-			if len(bytes.TrimSpace(line)) > 0 {
-				f.Add(string(line))
-			}
-		}
-	}
-}
-
-// kvFuzzOne parses input with the format and checks the record invariants.
-func kvFuzzOne(t *testing.T, format, input string) {
-	fm, ok := LookupFormat(format)
-	if !ok {
-		t.Fatalf("format %q not registered", format)
-	}
-	c := &collector{}
-	if err := ReadFormat(fixedCtx, fm, strings.NewReader(input), c); err != nil {
-		t.Fatal(err)
-	}
-	fm.MatchLine([]byte(input))
-	for _, r := range c.Records {
-		if r.SrcIP == "" || r.DstIP == "" {
-			t.Fatalf("record without addresses: %+v", r)
-		}
-		for _, p := range []NullInt32{r.SrcPort, r.DstPort} {
-			if p.Valid && (p.V < 0 || p.V > 65535) {
-				t.Fatalf("bad port %d in %+v", p.V, r)
-			}
-		}
-		if r.ObjectType != ObjectNetwork && r.ObjectType != ObjectNetworkFlow {
-			t.Fatalf("bad objectType %q", r.ObjectType)
-		}
-	}
-}
-
-// kvBench parses n copies of lines through ReadFormat per iteration.
-func kvBench(b *testing.B, format string, lines []string) {
-	fm, ok := LookupFormat(format)
-	if !ok {
-		b.Fatalf("format %q not registered", format)
-	}
-	var buf bytes.Buffer
-	n := 0
-	for buf.Len() < 8<<20 {
-		for _, l := range lines {
-			buf.WriteString(l)
-			buf.WriteByte('\n')
-			n++
-		}
-	}
-	data := buf.Bytes()
-	c := &kvCountEmitter{}
-	b.SetBytes(int64(len(data)))
-	b.ResetTimer()
-	total := 0
-	for i := 0; i < b.N; i++ {
-		if err := ReadFormat(fixedCtx, fm, bytes.NewReader(data), c); err != nil {
-			b.Fatal(err)
-		}
-		total += n
-	}
-	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "lines/s")
-	if c.emitted == 0 || c.bad > 0 {
-		b.Fatalf("emitted %d, quarantined %d", c.emitted, c.bad)
-	}
-}
-
-type kvCountEmitter struct{ emitted, skipped, bad int }
-
-func (c *kvCountEmitter) Emit(*Record)                     { c.emitted++ }
-func (c *kvCountEmitter) Skip(string)                      { c.skipped++ }
-func (c *kvCountEmitter) Quarantine(int64, []byte, string) { c.bad++ }
 
 // kvTestSweep checks a sweep fixture: ≥25 Network records from 10.20.30.40
 // to distinct 10.20.31.x destinations on the expected port, and the expect

@@ -455,7 +455,7 @@ func recordRun(ctx context.Context, tx *sql.Tx, cfg *Config, a *analysis, mode s
 				s.SrcDeviceIP, s.DstPort, s.SrcHostname, s.Username, entities, s.FirstSeen, s.CrossedAt,
 				s.DistinctDstCount, s.DstSample, s.RecordCount, s.Suppressed, s.SuppressedReason, s.RuleVersion, s.SQLHash, printed)
 		}
-		q := "INSERT INTO signals VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
+		q := "INSERT INTO signal_log VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("record signals: %w", err)
 		}

@@ -17,7 +17,7 @@ const signalColumns = `signal_id, rule_id, name, summary, severity, stage, tags,
 // querySignals reads signals; where is a fixed clause written in this
 // package, never user text.
 func (s *Store) querySignals(ctx context.Context, where string, args ...any) ([]sink.Signal, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+signalColumns+` FROM signals `+where, args...)
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+signalColumns+` FROM signal_log `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read signals: %w", err)
 	}

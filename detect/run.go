@@ -234,7 +234,7 @@ func (s *Store) loadCarried(ctx context.Context, conn *sql.Conn, cfg *Config, ro
 		}
 	}
 	rows, err := conn.QueryContext(ctx, `SELECT srcDevice_ip, arg_max(signal_id, crossed_at), max(crossed_at)
-		FROM signals WHERE stateful AND NOT suppressed GROUP BY srcDevice_ip`)
+		FROM signal_log WHERE stateful AND NOT suppressed GROUP BY srcDevice_ip`)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("read earlier signals: %w", err)
 	}
@@ -252,7 +252,7 @@ func (s *Store) loadCarried(ctx context.Context, conn *sql.Conn, cfg *Config, ro
 	if wm.Valid {
 		since = wm.Time.Add(-ro.AllowedLateness - cfg.Compiled.Resolved.Window - tailMargin)
 	}
-	rows, err = conn.QueryContext(ctx, `SELECT signal_id FROM signals WHERE stateful AND crossed_at >= ?`, since)
+	rows, err = conn.QueryContext(ctx, `SELECT signal_id FROM signal_log WHERE stateful AND crossed_at >= ?`, since)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("read emitted signals: %w", err)
 	}
@@ -286,7 +286,7 @@ func (s *Store) Unprinted(ctx context.Context) ([]sink.Signal, error) {
 // MarkPrinted records that these signals were printed.
 func (s *Store) MarkPrinted(ctx context.Context, signals []sink.Signal) error {
 	for _, sg := range signals {
-		if _, err := s.DB.ExecContext(ctx, `UPDATE signals SET printed = true WHERE stateful AND signal_id = ?`, sg.SignalID); err != nil {
+		if _, err := s.DB.ExecContext(ctx, `UPDATE signal_log SET printed = true WHERE stateful AND signal_id = ?`, sg.SignalID); err != nil {
 			return err
 		}
 	}

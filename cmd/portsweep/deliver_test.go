@@ -154,9 +154,11 @@ func TestSQLCommand(t *testing.T) {
 	if code != 0 || strings.TrimSpace(stdout) != "n\n3" || n != 3 {
 		t.Fatalf("count: exit %d %q %s (printed %d)", code, stdout, stderr, n)
 	}
-	code, _, stderr = runCLI(t, "", "sql", "--db", db, "DELETE FROM signals")
-	if code == 0 || !strings.Contains(stderr, "read-only") {
-		t.Fatalf("a write must be refused: exit %d %s", code, stderr)
+	for _, write := range []string{"DELETE FROM signals", "DELETE FROM runs", "INSERT INTO signal_log SELECT * FROM signal_log", "DROP TABLE runs"} {
+		code, _, stderr = runCLI(t, "", "sql", "--db", db, write)
+		if code == 0 || !strings.Contains(stderr, "read-only") {
+			t.Fatalf("%s must be refused: exit %d %s", write, code, stderr)
+		}
 	}
 	for _, q := range []string{"SELECT * FROM runs", "SELECT * FROM funnel", "SELECT * FROM inputs", "SELECT signal_id, crossed_at, dst_sample FROM signals"} {
 		if code, _, stderr := runCLI(t, "", "sql", "--db", db, "--format", "json", q); code != 0 {
@@ -184,5 +186,10 @@ func TestSQLCommand(t *testing.T) {
 	code, stdout, _ = runCLI(t, "", "signals", "--db", db)
 	if code != 0 || strings.Count(stdout, "10.8.0.1") != 3 || !strings.Contains(stdout, "suppressed") {
 		t.Fatalf("signals table: %s", stdout)
+	}
+	// A second detect: the signals view still shows each signal once.: the signals view shows each signal once.
+	runCLI(t, "", "detect", "--db", db, "--out", out, "--suppression", "30m", "../../fixtures/cases/recrossing-suppression/input.jsonl")
+	if _, stdout, _ := runCLI(t, "", "sql", "--db", db, "--format", "csv", "SELECT count(*) AS n FROM signals"); strings.TrimSpace(stdout) != "n\n3" {
+		t.Fatalf("after a second detect: %q", stdout)
 	}
 }

@@ -57,7 +57,7 @@ Views: signals, runs, inputs, funnel (see README). The database is opened read-o
 		if matches, _ := filepath.Glob(filepath.Join(*signalsDir, "signals", "*", "*.parquet")); len(matches) == 0 {
 			return fmt.Errorf("no signal files under %s", filepath.Join(*signalsDir, "signals"))
 		}
-		if _, err := store.DB.ExecContext(ctx, `DROP TABLE signals; CREATE VIEW signals AS SELECT * FROM read_parquet(`+sqlString(glob)+`, hive_partitioning = true)`); err != nil {
+		if _, err := store.DB.ExecContext(ctx, `DROP VIEW signals; CREATE VIEW signals AS SELECT * FROM read_parquet(`+sqlString(glob)+`, hive_partitioning = true)`); err != nil {
 			return fmt.Errorf("open the signal dataset: %w", err)
 		}
 	} else {
@@ -91,9 +91,14 @@ Views: signals, runs, inputs, funnel (see README). The database is opened read-o
 	return writeRows(rows, *format, w)
 }
 
-// explainReadOnly turns DuckDB's read-only refusal into advice.
+// explainReadOnly turns DuckDB's refusal of a write into advice: the
+// database is read-only, and signals, inputs and funnel are views.
 func explainReadOnly(err error) error {
-	if err != nil && strings.Contains(strings.ToLower(err.Error()), "read-only") {
+	if err == nil {
+		return nil
+	}
+	msg := strings.ToLower(err.Error())
+	if strings.Contains(msg, "read-only") || strings.Contains(msg, "base table") {
 		return fmt.Errorf("refused: `portsweep sql` opens the database read-only, so statements that write are not allowed (%v)", err)
 	}
 	return err
@@ -209,7 +214,6 @@ func cmdSignals(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		srcDevice_hostname AS hostname, user_username AS "user", CASE WHEN suppressed THEN 'suppressed' ELSE '' END AS note, signal_id
 		FROM signals
 		WHERE crossed_at >= (SELECT max(crossed_at) FROM signals) - to_microseconds(?)
-		QUALIFY row_number() OVER (PARTITION BY signal_id ORDER BY run_id DESC) = 1
 		ORDER BY crossed_at DESC`, since.Microseconds())
 	if err != nil {
 		return err

@@ -187,7 +187,7 @@ func TestSQLCommand(t *testing.T) {
 	if code != 0 || strings.Count(stdout, "10.8.0.1") != 3 || !strings.Contains(stdout, "suppressed") {
 		t.Fatalf("signals table: %s", stdout)
 	}
-	// A second detect: the signals view still shows each signal once.: the signals view shows each signal once.
+	// A second detect: the signals view still shows each signal once.
 	runCLI(t, "", "detect", "--db", db, "--out", out, "--suppression", "30m", "../../fixtures/cases/recrossing-suppression/input.jsonl")
 	if _, stdout, _ := runCLI(t, "", "sql", "--db", db, "--format", "csv", "SELECT count(*) AS n FROM signals"); strings.TrimSpace(stdout) != "n\n3" {
 		t.Fatalf("after a second detect: %q", stdout)

@@ -100,21 +100,3 @@ func (s *Store) RetryDead(ctx context.Context, now time.Time) (int64, error) {
 	}
 	return res.RowsAffected()
 }
-
-// PendingURLs lists the webhook URLs that have pending deliveries.
-func (s *Store) PendingURLs(ctx context.Context) ([]string, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT DISTINCT url FROM outbox WHERE status = 'pending' ORDER BY url`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
-}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 )
 
@@ -112,7 +111,7 @@ func (l *Loader) Close() {
 
 // Finish makes batch_raw: the parsed records with the Parquet inputs.
 func (l *Loader) Finish(ctx context.Context) error {
-	q := "CREATE OR REPLACE TEMP VIEW batch_raw AS SELECT * FROM " + ParsedTable
+	q := "CREATE OR REPLACE TEMP VIEW " + RawView + " AS SELECT * FROM " + ParsedTable
 	for _, sel := range l.parquet {
 		q += "\nUNION ALL BY NAME " + sel
 	}
@@ -255,16 +254,6 @@ func (e *emitter) Quarantine(pos int64, raw []byte, reason string) {
 	if err := e.l.opts.Quarantine.Add(e.res.Path, pos, raw, reason); err != nil && e.err == nil {
 		e.err = err
 	}
-}
-
-// FormatNames lists the registered format names, sorted.
-func FormatNames() []string {
-	var names []string
-	for _, f := range Formats() {
-		names = append(names, f.Name)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // DescribeDetected renders what auto-detection chose for the summary.

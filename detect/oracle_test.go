@@ -224,3 +224,61 @@ func brief(ss []sink.Signal) []string {
 	}
 	return out
 }
+
+// TestNaiveWindowQueryAgrees keeps the query a user would write by hand as
+// a second oracle: a DISTINCT count over a RANGE window finds, per (source,
+// port), the first time the threshold is reached, which must be the
+// crossed_at of the group's first signal.
+func TestNaiveWindowQueryAgrees(t *testing.T) {
+	e := newEnv(t)
+	rng := rand.New(rand.NewSource(99))
+	compared := 0
+	for i := 0; i < 50; i++ {
+		threshold := 2 + rng.Intn(4)
+		e.params.Threshold = threshold
+		var flows []flow
+		for j := 0; j < 30+rng.Intn(100); j++ {
+			ts := time.Duration(rng.Intn(40))*30*time.Second + time.Duration(rng.Intn(3)-1)*time.Microsecond
+			flows = append(flows, conn(ts, fmt.Sprintf("10.0.0.%d", 1+rng.Intn(3)), fmt.Sprintf("10.1.0.%d", 1+rng.Intn(12)), []int{22, 445}[rng.Intn(2)]))
+		}
+		p := writeFlows(t, e.dir, fmt.Sprintf("naive%d.jsonl", i), flows)
+		out, err := e.store.Detect(context.Background(), inputsOf(p), e.config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := map[string]time.Time{}
+		for _, s := range out.Signals {
+			k := fmt.Sprintf("%s/%d", s.SrcDeviceIP, s.DstPort)
+			if f, ok := first[k]; !ok || s.CrossedAt.Before(f) {
+				first[k] = s.CrossedAt
+			}
+		}
+		rows, err := e.store.DB.Query(`SELECT src || '/' || port, min(ts) FROM (
+			SELECT srcDevice_ip AS src, dstPort AS port, "timestamp" AS ts,
+				count(DISTINCT dstDevice_ip) OVER (PARTITION BY srcDevice_ip, dstPort ORDER BY "timestamp"
+					RANGE BETWEEN INTERVAL 5 MINUTES PRECEDING AND CURRENT ROW) AS n
+			FROM read_json(?, format = 'newline_delimited', columns = {"timestamp": 'TIMESTAMP', srcDevice_ip: 'VARCHAR', dstDevice_ip: 'VARCHAR', dstPort: 'INTEGER'}))
+			WHERE n >= ? GROUP BY ALL`, p, threshold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		naive := map[string]time.Time{}
+		for rows.Next() {
+			var k string
+			var at time.Time
+			if err := rows.Scan(&k, &at); err != nil {
+				t.Fatal(err)
+			}
+			naive[k] = at.UTC()
+		}
+		rows.Close()
+		if !reflect.DeepEqual(first, naive) {
+			t.Fatalf("case %d: first crossings\nportsweep %v\nnaive     %v", i, first, naive)
+		}
+		compared += len(naive)
+	}
+	if compared < 50 {
+		t.Fatalf("only %d keys crossed: not exercised", compared)
+	}
+	t.Logf("50 random inputs, %d first crossings equal to the naive window query's", compared)
+}

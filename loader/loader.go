@@ -3,6 +3,7 @@
 package loader
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -139,6 +140,10 @@ func (l *Loader) Load(ctx context.Context, in Input, inputID int32) (Result, err
 	var formats []*Format
 	if l.opts.Format == FormatAuto {
 		formats = DetectFormats(head)
+		if len(formats) == 0 && bytes.HasPrefix(head, []byte("ElfFile\x00")) {
+			res.Err = fmt.Errorf("%s: a Windows .evtx file is not read directly; export it as Event XML or JSON (e.g. with evtx_dump) and read that", in.Path)
+			return res, nil
+		}
 		if len(formats) == 0 {
 			res.Err = fmt.Errorf("%s: no known format recognized in its first lines (force one with --format; `portsweep formats` lists them)", in.Path)
 			return res, nil

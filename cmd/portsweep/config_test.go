@@ -74,3 +74,15 @@ func TestMixedSyslogStream(t *testing.T) {
 		t.Fatalf("the ASA sweep inside the mixed stream must fire once: %s", stdout)
 	}
 }
+
+// TestEVTXIsExplained: a binary .evtx file fails with advice, the others
+// are still processed.
+func TestEVTXIsExplained(t *testing.T) {
+	tmp := t.TempDir()
+	evtx := filepath.Join(tmp, "Security.evtx")
+	os.WriteFile(evtx, append([]byte("ElfFile\x00"), make([]byte, 120)...), 0o644)
+	code, stdout, stderr := runCLI(t, "", "detect", "--db", filepath.Join(tmp, "db"), "--out", tmp, "--json", evtx, "../../fixtures/cases/basic-sweep/input.jsonl")
+	if code != exitInputError || !strings.Contains(stderr, "export it as Event XML or JSON") || len(parseSignals(t, stdout)) != 1 {
+		t.Fatalf("exit %d, %q\n%s", code, stdout, stderr)
+	}
+}

@@ -13,21 +13,8 @@ func TestCheckpointGolden(t *testing.T) {
 
 func TestCheckpointFields(t *testing.T) {
 	c := parseFile(t, "checkpoint", checkpointFixtures+"/lines.log")
-	if len(c.Records) != 12 {
-		t.Fatalf("got %d records, want 12", len(c.Records))
-	}
-	type want struct {
-		src, dst   string
-		sport      int32 // -1 = null
-		dport      int32 // -1 = null
-		proto      string
-		success    string // "true", "false", "null"
-		tm         time.Time
-		user, host string
-		event      string
-	}
 	utc := func(s int) time.Time { return time.Date(2024, 3, 2, 10, 15, s, 0, time.UTC) }
-	wants := []want{
+	wants := []kvWant{
 		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", utc(1), "", "ws-017.corp.example", "Accept"},
 		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "false", utc(2), "", "", "Drop"},
 		{"2001:db8:10::15", "2001:db8:20::30", 50500, 3389, "tcp", "false", utc(3).Add(250*time.Millisecond - time.Hour), "", "", "Reject"},
@@ -41,21 +28,11 @@ func TestCheckpointFields(t *testing.T) {
 		{"2001:db8:10::16", "2001:db8:30::1", 50161, 161, "udp", "false", utc(11), "dave", "", "Drop"},
 		{"10.8.0.5", "10.8.1.6", 53000, 8443, "tcp", "true", utc(12), "", "", "Accept"},
 	}
-	for i, w := range wants {
-		r := c.Records[i]
-		got := want{r.SrcIP, r.DstIP, kvTestPort(r.SrcPort), kvTestPort(r.DstPort), r.IPProtocol,
-			kvTestBool(r.Success), r.Time.UTC(), r.Username, r.SrcHostname, r.DeviceEventID}
-		if !got.tm.Equal(w.tm) {
-			t.Errorf("record %d time %v, want %v", i, got.tm, w.tm)
-		}
-		got.tm = w.tm
-		if got != w {
-			t.Errorf("record %d:\n got %+v\nwant %+v", i, got, w)
-		}
+	kvCheckRecords(t, c.Records, wants, 0, func(i int, r Record) {
 		if r.ObjectType != ObjectNetwork || r.Vendor != "Check Point" {
 			t.Errorf("record %d: objectType %q vendor %q", i, r.ObjectType, r.Vendor)
 		}
-	}
+	})
 	if len(c.Quarantined) != 3 {
 		t.Errorf("quarantined %+v, want lines 16, 17, 18", c.Quarantined)
 	}

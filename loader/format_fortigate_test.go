@@ -13,17 +13,8 @@ func TestFortigateGolden(t *testing.T) {
 
 func TestFortigateFields(t *testing.T) {
 	c := parseFile(t, "fortigate", fortigateFixtures+"/lines.log")
-	type want struct {
-		src, dst     string
-		sport, dport int32 // -1 = null
-		proto        string
-		success      string
-		tm           time.Time
-		user, host   string
-		event        string
-	}
 	utc := func(s int) time.Time { return time.Date(2024, 3, 2, 10, 15, s, 0, time.UTC) }
-	wants := []want{
+	wants := []kvWant{
 		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", utc(1), "asmith", "ws-017", "traffic-forward"},
 		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "false", utc(2).Add(123456789), "", "", "traffic-forward"},
 		{"2001:db8:10::15", "2001:db8:10::1", -1, -1, "ipv6-icmp", "true", utc(3), "", "", "traffic-local"},
@@ -40,24 +31,11 @@ func TestFortigateFields(t *testing.T) {
 		{"10.8.0.5", "10.8.1.6", 53000, 8443, "tcp", "true", utc(14), "", "", "traffic-forward"},
 		{"10.8.0.6", "10.8.1.7", 53001, 139, "tcp", "true", utc(15), "", "", "traffic-forward"},
 	}
-	if len(c.Records) != len(wants) {
-		t.Fatalf("got %d records, want %d", len(c.Records), len(wants))
-	}
-	for i, w := range wants {
-		r := c.Records[i]
-		got := want{r.SrcIP, r.DstIP, kvTestPort(r.SrcPort), kvTestPort(r.DstPort), r.IPProtocol,
-			kvTestBool(r.Success), r.Time.UTC(), r.Username, r.SrcHostname, r.DeviceEventID}
-		if !got.tm.Equal(w.tm) {
-			t.Errorf("record %d time %v, want %v", i, got.tm, w.tm)
-		}
-		got.tm = w.tm
-		if got != w {
-			t.Errorf("record %d:\n got %+v\nwant %+v", i, got, w)
-		}
+	kvCheckRecords(t, c.Records, wants, 0, func(i int, r Record) {
 		if r.ObjectType != ObjectNetwork || r.Vendor != "Fortinet" || r.Product != "FortiGate" {
 			t.Errorf("record %d: objectType %q vendor %q product %q", i, r.ObjectType, r.Vendor, r.Product)
 		}
-	}
+	})
 	if len(c.Quarantined) != 4 {
 		t.Errorf("quarantined %+v, want lines 19-22", c.Quarantined)
 	}

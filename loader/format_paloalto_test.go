@@ -13,47 +13,25 @@ func TestPaloaltoGolden(t *testing.T) {
 
 func TestPaloaltoFields(t *testing.T) {
 	c := parseFile(t, "paloalto", paloaltoFixtures+"/lines.log")
-	type want struct {
-		src, dst     string
-		sport, dport int32 // -1 = null
-		proto        string
-		success      string
-		tm           time.Time
-		user         string
-		event        string
-	}
 	utc := func(s int) time.Time { return time.Date(2024, 3, 2, 10, 15, s, 0, time.UTC) }
-	wants := []want{
-		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", utc(1), `corp\asmith`, "TRAFFIC-end"},
-		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "false", utc(2), "", "TRAFFIC-deny"},
-		{"10.1.2.12", "10.1.3.30", 52012, 3389, "tcp", "false", utc(3), "", "TRAFFIC-drop"},
-		{"10.1.2.13", "10.1.2.99", -1, -1, "icmp", "true", utc(4), "", "TRAFFIC-end"},
-		{"2001:db8:10::15", "2001:db8:20::30", 52015, 22, "tcp", "true", utc(5), "", "TRAFFIC-start"},
-		{"10.1.2.16", "203.0.113.90", 52016, 80, "tcp", "true", utc(6), `corp\bob`, "TRAFFIC-end"},
-		{"10.1.2.17", "10.1.4.40", 52017, 139, "tcp", "false", utc(7), "", "TRAFFIC-drop"},
-		{"10.8.0.5", "10.8.1.6", 53000, 8443, "tcp", "true", utc(8), "", "TRAFFIC-end"},
-		{"10.1.4.66", "10.1.5.77", 49999, 445, "tcp", "false", utc(9), `corp\mallory`, "THREAT-vulnerability"},
-		{"10.1.3.45", "203.0.113.81", 51002, 80, "tcp", "true", utc(10), `corp\bob`, "THREAT-url"},
-		{"10.1.3.46", "203.0.113.82", 51003, 443, "tcp", "false", utc(11), "", "THREAT-url"},
+	wants := []kvWant{
+		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", utc(1), `corp\asmith`, "", "TRAFFIC-end"},
+		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "false", utc(2), "", "", "TRAFFIC-deny"},
+		{"10.1.2.12", "10.1.3.30", 52012, 3389, "tcp", "false", utc(3), "", "", "TRAFFIC-drop"},
+		{"10.1.2.13", "10.1.2.99", -1, -1, "icmp", "true", utc(4), "", "", "TRAFFIC-end"},
+		{"2001:db8:10::15", "2001:db8:20::30", 52015, 22, "tcp", "true", utc(5), "", "", "TRAFFIC-start"},
+		{"10.1.2.16", "203.0.113.90", 52016, 80, "tcp", "true", utc(6), `corp\bob`, "", "TRAFFIC-end"},
+		{"10.1.2.17", "10.1.4.40", 52017, 139, "tcp", "false", utc(7), "", "", "TRAFFIC-drop"},
+		{"10.8.0.5", "10.8.1.6", 53000, 8443, "tcp", "true", utc(8), "", "", "TRAFFIC-end"},
+		{"10.1.4.66", "10.1.5.77", 49999, 445, "tcp", "false", utc(9), `corp\mallory`, "", "THREAT-vulnerability"},
+		{"10.1.3.45", "203.0.113.81", 51002, 80, "tcp", "true", utc(10), `corp\bob`, "", "THREAT-url"},
+		{"10.1.3.46", "203.0.113.82", 51003, 443, "tcp", "false", utc(11), "", "", "THREAT-url"},
 	}
-	if len(c.Records) != len(wants) {
-		t.Fatalf("got %d records, want %d", len(c.Records), len(wants))
-	}
-	for i, w := range wants {
-		r := c.Records[i]
-		got := want{r.SrcIP, r.DstIP, kvTestPort(r.SrcPort), kvTestPort(r.DstPort), r.IPProtocol,
-			kvTestBool(r.Success), r.Time.UTC(), r.Username, r.DeviceEventID}
-		if !got.tm.Equal(w.tm) {
-			t.Errorf("record %d time %v, want %v", i, got.tm, w.tm)
-		}
-		got.tm = w.tm
-		if got != w {
-			t.Errorf("record %d:\n got %+v\nwant %+v", i, got, w)
-		}
+	kvCheckRecords(t, c.Records, wants, kvNoHost, func(i int, r Record) {
 		if r.ObjectType != ObjectNetwork || r.Vendor != "Palo Alto Networks" || r.Product != "PAN-OS" {
 			t.Errorf("record %d: objectType %q vendor %q product %q", i, r.ObjectType, r.Vendor, r.Product)
 		}
-	}
+	})
 	if len(c.Quarantined) != 4 {
 		t.Errorf("quarantined %+v, want lines 14-17", c.Quarantined)
 	}

@@ -13,47 +13,25 @@ func TestSonicwallGolden(t *testing.T) {
 
 func TestSonicwallFields(t *testing.T) {
 	c := parseFile(t, "sonicwall", sonicwallFixtures+"/lines.log")
-	type want struct {
-		src, dst     string
-		sport, dport int32 // -1 = null
-		proto        string
-		success      string
-		tm           time.Time
-		user         string
-		event        string
-	}
 	utc := func(s int) time.Time { return time.Date(2024, 3, 2, 10, 15, s, 0, time.UTC) }
-	wants := []want{
-		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", utc(1), "", "98"},
-		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "true", utc(2), "asmith", "537"},
-		{"10.1.2.12", "10.1.3.30", 52012, 3389, "tcp", "false", utc(3), "", "36"},
-		{"10.1.2.13", "10.1.3.31", 5353, 161, "udp", "false", utc(4), "", "37"},
-		{"10.1.3.45", "203.0.113.81", 51002, 443, "tcp", "true", utc(5), "bob", "97"},
-		{"2001:db8:10::15", "2001:db8:20::30", 52015, 3389, "tcp", "true", utc(6), "", "98"},
-		{"10.1.2.16", "10.1.2.22", 52016, 445, "tcp", "true", utc(7), "", "98"},
-		{"10.1.2.10", "10.1.2.99", -1, -1, "icmp", "true", utc(8), "", "537"},
-		{"10.1.2.17", "203.0.113.90", 52017, 22, "tcp", "true", utc(9), "", "98"},
-		{"10.1.2.18", "10.1.4.40", 52018, 139, "tcp", "true", utc(10), "", "537"},
-		{"10.1.2.19", "10.1.4.41", 52019, 80, "tcp", "true", utc(11), "", "98"},
+	wants := []kvWant{
+		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", utc(1), "", "", "98"},
+		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "true", utc(2), "asmith", "", "537"},
+		{"10.1.2.12", "10.1.3.30", 52012, 3389, "tcp", "false", utc(3), "", "", "36"},
+		{"10.1.2.13", "10.1.3.31", 5353, 161, "udp", "false", utc(4), "", "", "37"},
+		{"10.1.3.45", "203.0.113.81", 51002, 443, "tcp", "true", utc(5), "bob", "", "97"},
+		{"2001:db8:10::15", "2001:db8:20::30", 52015, 3389, "tcp", "true", utc(6), "", "", "98"},
+		{"10.1.2.16", "10.1.2.22", 52016, 445, "tcp", "true", utc(7), "", "", "98"},
+		{"10.1.2.10", "10.1.2.99", -1, -1, "icmp", "true", utc(8), "", "", "537"},
+		{"10.1.2.17", "203.0.113.90", 52017, 22, "tcp", "true", utc(9), "", "", "98"},
+		{"10.1.2.18", "10.1.4.40", 52018, 139, "tcp", "true", utc(10), "", "", "537"},
+		{"10.1.2.19", "10.1.4.41", 52019, 80, "tcp", "true", utc(11), "", "", "98"},
 	}
-	if len(c.Records) != len(wants) {
-		t.Fatalf("got %d records, want %d", len(c.Records), len(wants))
-	}
-	for i, w := range wants {
-		r := c.Records[i]
-		got := want{r.SrcIP, r.DstIP, kvTestPort(r.SrcPort), kvTestPort(r.DstPort), r.IPProtocol,
-			kvTestBool(r.Success), r.Time.UTC(), r.Username, r.DeviceEventID}
-		if !got.tm.Equal(w.tm) {
-			t.Errorf("record %d time %v, want %v", i, got.tm, w.tm)
-		}
-		got.tm = w.tm
-		if got != w {
-			t.Errorf("record %d:\n got %+v\nwant %+v", i, got, w)
-		}
+	kvCheckRecords(t, c.Records, wants, kvNoHost, func(i int, r Record) {
 		if r.ObjectType != ObjectNetwork || r.Vendor != "SonicWall" || r.SrcHostname != "" {
 			t.Errorf("record %d: objectType %q vendor %q host %q", i, r.ObjectType, r.Vendor, r.SrcHostname)
 		}
-	}
+	})
 	if len(c.Quarantined) != 4 {
 		t.Errorf("quarantined %+v, want lines 16-19", c.Quarantined)
 	}

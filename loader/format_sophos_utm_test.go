@@ -13,44 +13,23 @@ func TestSophosUTMGolden(t *testing.T) {
 
 func TestSophosUTMFields(t *testing.T) {
 	c := parseFile(t, "sophos-utm", sophosUTMFixtures+"/lines.log")
-	type want struct {
-		src, dst     string
-		sport, dport int32 // -1 = null
-		proto        string
-		success      string
-		tm           time.Time
-		event        string
-	}
 	utc := func(s int) time.Time { return time.Date(2024, 3, 2, 10, 15, s, 0, time.UTC) }
-	wants := []want{
-		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", utc(1), "2002"},
-		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "false", utc(2), "2001"},
-		{"10.1.2.12", "10.1.3.30", 52012, 3389, "tcp", "false", utc(3), "2003"},
-		{"10.1.2.13", "10.1.2.99", -1, -1, "icmp", "false", utc(4), "2001"},
-		{"203.0.113.5", "192.0.2.10", 61000, 23, "tcp", "false", utc(5), "2021"},
-		{"10.1.2.14", "10.1.0.53", 34200, 53, "udp", "null", utc(6), "2014"},
-		{"2001:db8:10::15", "2001:db8:20::30", 52015, 22, "tcp", "true", utc(7), "2002"},
-		{"10.8.0.5", "10.8.1.6", 53000, 8443, "tcp", "true", utc(8), "2002"},
-		{"10.1.2.16", "10.1.9.1", -1, -1, "gre", "true", utc(9), "2002"},
+	wants := []kvWant{
+		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", utc(1), "", "", "2002"},
+		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "false", utc(2), "", "", "2001"},
+		{"10.1.2.12", "10.1.3.30", 52012, 3389, "tcp", "false", utc(3), "", "", "2003"},
+		{"10.1.2.13", "10.1.2.99", -1, -1, "icmp", "false", utc(4), "", "", "2001"},
+		{"203.0.113.5", "192.0.2.10", 61000, 23, "tcp", "false", utc(5), "", "", "2021"},
+		{"10.1.2.14", "10.1.0.53", 34200, 53, "udp", "null", utc(6), "", "", "2014"},
+		{"2001:db8:10::15", "2001:db8:20::30", 52015, 22, "tcp", "true", utc(7), "", "", "2002"},
+		{"10.8.0.5", "10.8.1.6", 53000, 8443, "tcp", "true", utc(8), "", "", "2002"},
+		{"10.1.2.16", "10.1.9.1", -1, -1, "gre", "true", utc(9), "", "", "2002"},
 	}
-	if len(c.Records) != len(wants) {
-		t.Fatalf("got %d records, want %d", len(c.Records), len(wants))
-	}
-	for i, w := range wants {
-		r := c.Records[i]
-		got := want{r.SrcIP, r.DstIP, kvTestPort(r.SrcPort), kvTestPort(r.DstPort), r.IPProtocol,
-			kvTestBool(r.Success), r.Time.UTC(), r.DeviceEventID}
-		if !got.tm.Equal(w.tm) {
-			t.Errorf("record %d time %v, want %v", i, got.tm, w.tm)
-		}
-		got.tm = w.tm
-		if got != w {
-			t.Errorf("record %d:\n got %+v\nwant %+v", i, got, w)
-		}
+	kvCheckRecords(t, c.Records, wants, kvNoUser|kvNoHost, func(i int, r Record) {
 		if r.ObjectType != ObjectNetwork || r.Vendor != "Sophos" || r.Product != "UTM" {
 			t.Errorf("record %d: objectType %q vendor %q product %q", i, r.ObjectType, r.Vendor, r.Product)
 		}
-	}
+	})
 	if len(c.Quarantined) != 4 {
 		t.Errorf("quarantined %+v, want lines 12-15", c.Quarantined)
 	}

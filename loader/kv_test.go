@@ -275,3 +275,54 @@ func TestKVExamples(t *testing.T) {
 		}
 	}
 }
+
+// kvWant is what the field tables of the key=value and CSV formats check
+// of each record; a table leaves out (as "") the fields its format does
+// not map, named by kvCheckRecords' omit.
+type kvWant struct {
+	src, dst     string
+	sport, dport int32 // -1 = null
+	proto        string
+	success      string // "true", "false", "null"
+	tm           time.Time
+	user, host   string
+	event        string
+}
+
+// Fields a table leaves out.
+const (
+	kvNoUser = 1 << iota
+	kvNoHost
+	kvNoEvent
+)
+
+// kvCheckRecords compares recs with wants field by field (times as
+// instants) and calls each for the format's own checks of every record.
+func kvCheckRecords(t *testing.T, recs []Record, wants []kvWant, omit int, each func(i int, r Record)) {
+	t.Helper()
+	if len(recs) != len(wants) {
+		t.Fatalf("got %d records, want %d", len(recs), len(wants))
+	}
+	for i, w := range wants {
+		r := recs[i]
+		got := kvWant{r.SrcIP, r.DstIP, kvTestPort(r.SrcPort), kvTestPort(r.DstPort), r.IPProtocol,
+			kvTestBool(r.Success), r.Time.UTC(), r.Username, r.SrcHostname, r.DeviceEventID}
+		if omit&kvNoUser != 0 {
+			got.user = ""
+		}
+		if omit&kvNoHost != 0 {
+			got.host = ""
+		}
+		if omit&kvNoEvent != 0 {
+			got.event = ""
+		}
+		if !got.tm.Equal(w.tm) {
+			t.Errorf("record %d time %v, want %v", i, got.tm, w.tm)
+		}
+		got.tm = w.tm
+		if got != w {
+			t.Errorf("record %d:\n got %+v\nwant %+v", i, got, w)
+		}
+		each(i, r)
+	}
+}

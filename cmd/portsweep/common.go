@@ -104,6 +104,22 @@ func (c *commonFlags) register(fs *flag.FlagSet, stateful bool) {
 	}
 }
 
+// newCommand makes the flag set of an analysing command with the common
+// flags registered and usage lines printed before the flags.
+func newCommand(name string, stateful bool, stderr io.Writer, usage ...string) (*flag.FlagSet, *commonFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cf := &commonFlags{}
+	cf.register(fs, stateful)
+	fs.Usage = func() {
+		for _, line := range usage {
+			fmt.Fprintln(stderr, line)
+		}
+		fs.PrintDefaults()
+	}
+	return fs, cf
+}
+
 // parse parses args and applies the config file under the explicit flags.
 func (c *commonFlags) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	rest, err := parseInterleaved(fs, args)

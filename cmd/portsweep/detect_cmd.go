@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -12,15 +11,10 @@ import (
 )
 
 func cmdDetect(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	fs := flag.NewFlagSet("detect", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cf commonFlags
-	cf.register(fs, false)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: portsweep detect [flags] PATH...   (files, directories, globs, - for stdin)")
-		fmt.Fprintln(stderr, "Analyses only the inputs given, independent of earlier runs.")
-		fs.PrintDefaults()
-	}
+	fs, cf := newCommand("detect", false, stderr,
+		"Usage: portsweep detect [flags] PATH...   (files, directories, globs, - for stdin)",
+		"Analyses only the inputs given, independent of earlier runs.",
+	)
 	paths, err := cf.parse(fs, args)
 	if err != nil {
 		return 0, err

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,17 +16,12 @@ import (
 )
 
 func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cf commonFlags
-	cf.register(fs, true)
+	fs, cf := newCommand("run", true, stderr,
+		"Usage: portsweep run --inbox DIR [flags]",
+		"Processes the inbox's new files with the state kept in --db, then exits.",
+	)
 	inbox := fs.String("inbox", "", "directory of inputs; those not yet in the manifest are processed")
 	flush := fs.Bool("flush", false, "with --emit-final-only: emit what is held back (the data is complete)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: portsweep run --inbox DIR [flags]")
-		fmt.Fprintln(stderr, "Processes the inbox's new files with the state kept in --db, then exits.")
-		fs.PrintDefaults()
-	}
 	rest, err := cf.parse(fs, args)
 	if err != nil {
 		return 0, err
@@ -65,18 +59,13 @@ func cmdRun(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 }
 
 func cmdBackfill(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	fs := flag.NewFlagSet("backfill", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cf commonFlags
-	cf.register(fs, true)
+	fs, cf := newCommand("backfill", true, stderr,
+		"Usage: portsweep backfill [--from T] [--to T] [--chunk 1h] [flags] PATH...",
+		"Processes an archive in event-time order with the state kept in --db; interrupt and rerun to resume.",
+	)
 	from := fs.String("from", "", "analyse records at or after this time (RFC 3339)")
 	to := fs.String("to", "", "analyse records before this time (RFC 3339)")
 	chunk := fs.Duration("chunk", time.Hour, "event-time span of files processed per step")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: portsweep backfill [--from T] [--to T] [--chunk 1h] [flags] PATH...")
-		fmt.Fprintln(stderr, "Processes an archive in event-time order with the state kept in --db; interrupt and rerun to resume.")
-		fs.PrintDefaults()
-	}
 	paths, err := cf.parse(fs, args)
 	if err != nil {
 		return 0, err
@@ -141,18 +130,13 @@ func cmdBackfill(ctx context.Context, args []string, stdin io.Reader, stdout, st
 }
 
 func cmdSchedule(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	fs := flag.NewFlagSet("schedule", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cf commonFlags
-	cf.register(fs, true)
+	fs, cf := newCommand("schedule", true, stderr,
+		"Usage: portsweep schedule --cron SPEC --inbox DIR [flags]",
+	)
 	spec := fs.String("cron", "*/5 * * * *", "cron spec (UTC), 5 fields or @every 1m")
 	inbox := fs.String("inbox", "", "directory of inputs")
 	listen := fs.String("listen", "", "serve /metrics and /healthz on this address, e.g. :9108")
 	grace := fs.Duration("grace", 2*time.Minute, "on SIGINT/SIGTERM, how long the current run may take to finish")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: portsweep schedule --cron SPEC --inbox DIR [flags]")
-		fs.PrintDefaults()
-	}
 	rest, err := cf.parse(fs, args)
 	if err != nil {
 		return 0, err

@@ -162,18 +162,20 @@ func analyze(ctx context.Context, conn *sql.Conn, inputs []loader.Input, cfg *Co
 	if _, err := conn.ExecContext(ctx, c.Classify); err != nil {
 		return nil, fmt.Errorf("classify records: %w", err)
 	}
-	stage("classify")
-	if err := markOutsideRange(ctx, conn, st, a.summary); err != nil {
+	if !st.from.IsZero() || !st.to.IsZero() {
+		a.summary.Conditions = append(a.summary.Conditions, "outside_range")
+	}
+	rejected, err := a.readFunnel(ctx, conn, c, st)
+	if err != nil {
 		return nil, err
 	}
-	if err := a.readFunnel(ctx, conn, c); err != nil {
-		return nil, err
-	}
-	if err := quarantineRejected(ctx, conn, q, inputs); err != nil {
-		return nil, err
+	if rejected > 0 {
+		if err := quarantineRejected(ctx, conn, q, inputs); err != nil {
+			return nil, err
+		}
 	}
 	stage("funnel")
-	if err := a.buildWork(ctx, conn, c, st); err != nil {
+	if err := a.buildWork(ctx, conn, c, st, stage); err != nil {
 		return nil, err
 	}
 	stage("work")
@@ -184,38 +186,48 @@ func analyze(ctx context.Context, conn *sql.Conn, inputs []loader.Input, cfg *Co
 	return a, nil
 }
 
-func (a *analysis) readFunnel(ctx context.Context, conn *sql.Conn, c *psql.Compiled) error {
-	rows, err := conn.QueryContext(ctx, c.Funnel)
+// readFunnel counts the batch's records by outcome in one pass over
+// classified and returns how many were rejected.
+func (a *analysis) readFunnel(ctx context.Context, conn *sql.Conn, c *psql.Compiled, st *carried) (int64, error) {
+	from, to := st.timeRange()
+	rows, err := conn.QueryContext(ctx, c.Funnel, from, to, st.lateBound())
 	if err != nil {
-		return fmt.Errorf("funnel: %w", err)
+		return 0, fmt.Errorf("funnel: %w", err)
 	}
 	defer rows.Close()
+	var rejected int64
 	for rows.Next() {
-		var outcome string
-		var key sql.NullString
-		var n int64
-		if err := rows.Scan(&outcome, &key, &n); err != nil {
-			return err
+		var isRejected bool
+		var outcome sql.NullString
+		var lists duckdb.Composite[[]string]
+		var n, late int64
+		if err := rows.Scan(&isRejected, &outcome, &lists, &n, &late); err != nil {
+			return 0, fmt.Errorf("read the funnel: %w", err)
 		}
-		switch outcome {
-		case "rejected":
-			a.summary.RejectedByReason[key.String] += n
+		switch {
+		case isRejected:
+			a.summary.RejectedByReason[outcome.String] += n
 			a.summary.RecordsRejected += n
-		case "dropped":
-			a.summary.DroppedByCondition[key.String] = n
-		case "excluded_by_list":
-			a.summary.ExcludedByList[key.String] = n
-		case "qualifying":
-			a.summary.RecordsQualifying = n
+			rejected += n
+		case outcome.Valid:
+			a.summary.DroppedByCondition[outcome.String] += n
+			for _, name := range lists.Get() {
+				a.summary.ExcludedByList[name] += n
+			}
+		default:
+			a.summary.RecordsQualifying += n
+			if !st.lateBefore.IsZero() {
+				a.summary.RecordsLate += late
+			}
 		}
 	}
-	return rows.Err()
+	return rejected, rows.Err()
 }
 
 // quarantineRejected sets aside records that parsed but cannot be used (no
 // timestamp, an address that is not an IP), with their input and row.
 func quarantineRejected(ctx context.Context, conn *sql.Conn, q *loader.Quarantine, inputs []loader.Input) error {
-	rows, err := conn.QueryContext(ctx, `SELECT input_id, row_no, reject_reason FROM batch WHERE reject_reason IS NOT NULL ORDER BY input_id, row_no`)
+	rows, err := conn.QueryContext(ctx, `SELECT input_id, row_no, reject_reason FROM classified WHERE reject_reason IS NOT NULL ORDER BY input_id, row_no`)
 	if err != nil {
 		return fmt.Errorf("rejected records: %w", err)
 	}
@@ -258,23 +270,15 @@ func rejectedRaw(ctx context.Context, conn *sql.Conn, inputID int32, row int64) 
 	return []byte(raw), nil
 }
 
-func (a *analysis) buildWork(ctx context.Context, conn *sql.Conn, c *psql.Compiled, st *carried) error {
+func (a *analysis) buildWork(ctx context.Context, conn *sql.Conn, c *psql.Compiled, st *carried, stage func(string)) error {
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE work (entity INTEGER, grp INTEGER, dst INTEGER, ts TIMESTAMP, hostname VARCHAR, username VARCHAR)`); err != nil {
 		return fmt.Errorf("create work: %w", err)
 	}
-	lateBefore := st.lateBefore
-	if lateBefore.IsZero() {
-		lateBefore = farPast
-	}
-	if !st.lateBefore.IsZero() {
-		err := conn.QueryRowContext(ctx, `SELECT count(*) FROM batch WHERE reject_reason IS NULL AND dropped_by IS NULL AND "timestamp" < ?`, lateBefore).Scan(&a.summary.RecordsLate)
-		if err != nil {
-			return fmt.Errorf("count late records: %w", err)
-		}
-	}
-	if _, err := conn.ExecContext(ctx, c.Work, lateBefore); err != nil {
+	from, to := st.timeRange()
+	if _, err := conn.ExecContext(ctx, c.Work, st.lateBound(), from, to); err != nil {
 		return fmt.Errorf("collect qualifying records: %w", err)
 	}
+	stage("work-insert")
 	var minT, maxT sql.NullTime
 	var groups int64
 	if err := conn.QueryRowContext(ctx, `SELECT min(ts), max(ts), count(DISTINCT (entity, grp)) FROM work`).Scan(&minT, &maxT, &groups); err != nil {
@@ -394,30 +398,32 @@ func (a *analysis) committed(cfg *Config) (*Outcome, error) {
 	return out, nil
 }
 
-// markOutsideRange drops, as condition "outside_range", the records a
-// backfill's --from/--to leave out.
-func markOutsideRange(ctx context.Context, conn *sql.Conn, st *carried, s *Summary) error {
-	if st.from.IsZero() && st.to.IsZero() {
-		return nil
-	}
-	from, to := st.from, st.to
+// timeRange is the range of record times a backfill analyses, open ends
+// made concrete for SQL; records outside it are dropped as "outside_range".
+func (st *carried) timeRange() (from, to time.Time) {
+	from, to = st.from, st.to
 	if from.IsZero() {
 		from = farPast
 	}
 	if to.IsZero() {
-		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		to = farFuture
 	}
-	_, err := conn.ExecContext(ctx, `UPDATE batch SET dropped_by = 'outside_range'
-		WHERE reject_reason IS NULL AND dropped_by IS NULL AND ("timestamp" < ? OR "timestamp" >= ?)`, from, to)
-	if err != nil {
-		return fmt.Errorf("apply the time range: %w", err)
+	return from, to
+}
+
+// lateBound is the time before which a qualifying record is late.
+func (st *carried) lateBound() time.Time {
+	if st.lateBefore.IsZero() {
+		return farPast
 	}
-	s.Conditions = append(s.Conditions, "outside_range")
-	return nil
+	return st.lateBefore
 }
 
 // farPast stands for "no lower bound" where SQL wants a time.
 var farPast = time.Date(1, 1, 2, 0, 0, 0, 0, time.UTC)
+
+// farFuture stands for "no upper bound".
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // recordRun inserts the run and its signals within tx.
 func recordRun(ctx context.Context, tx *sql.Tx, cfg *Config, a *analysis, mode string, started time.Time, stateful, printed bool) error {

@@ -249,62 +249,65 @@ func (s *ArrowSink) BuildDictionary(ctx context.Context, e *Enrichment, withTail
 		q += ` UNION ALL SELECT entity, true FROM tail UNION ALL SELECT dst, true FROM tail`
 	}
 	q = `SELECT a, bool_or(needs_id) FROM (` + q + `) WHERE a IS NOT NULL GROUP BY a`
-	rows, err := s.conn.QueryContext(ctx, q)
+	reader, err := s.arrow.QueryContext(ctx, q)
 	if err != nil {
 		return 0, fmt.Errorf("distinct addresses: %w", err)
 	}
+	defer reader.Release()
 	b := array.NewRecordBuilder(memory.DefaultAllocator, dictionarySchema)
 	defer b.Release()
 	ids := array.NewRecordBuilder(memory.DefaultAllocator, ipSchema)
 	defer ids.Release()
 	idOf := map[string]int32{}
 	n := 0
-	for rows.Next() {
-		var raw string
-		var needsID bool
-		if err := rows.Scan(&raw, &needsID); err != nil {
-			rows.Close()
-			return 0, err
+	for reader.Next() {
+		rec := reader.RecordBatch()
+		texts, ok := rec.Column(0).(interface{ Value(int) string })
+		needsIDs, ok2 := rec.Column(1).(*array.Boolean)
+		if !ok || !ok2 {
+			return 0, fmt.Errorf("distinct addresses: unexpected Arrow types %s, %s", rec.Column(0).DataType(), rec.Column(1).DataType())
 		}
-		f := e.Facts(raw)
-		if f.Canonical == "" {
-			b.Field(0).(*array.StringBuilder).Append(raw)
-			b.Field(1).AppendNull()
-			b.Field(2).AppendNull()
-			b.Field(3).AppendNull()
-			b.Field(4).AppendNull()
-			n++
-			continue
-		}
-		if f.Canonical == raw && !f.Internal && len(f.Lists) == 0 && !needsID {
-			continue // classified by its absence
-		}
-		id, known := idOf[f.Canonical]
-		if !known {
-			id = int32(len(idOf))
-			idOf[f.Canonical] = id
-			ids.Field(0).(*array.Int32Builder).Append(id)
-			ids.Field(1).(*array.StringBuilder).Append(f.Canonical)
-		}
-		b.Field(0).(*array.StringBuilder).Append(raw)
-		b.Field(1).(*array.Int32Builder).Append(id)
-		b.Field(2).(*array.StringBuilder).Append(f.Canonical)
-		b.Field(3).(*array.BooleanBuilder).Append(f.Internal)
-		lb := b.Field(4).(*array.ListBuilder)
-		if len(f.Lists) == 0 {
-			lb.AppendNull() // NULL, not [], lets classify skip the list work
-		} else {
-			lb.Append(true)
-			for _, l := range f.Lists {
-				lb.ValueBuilder().(*array.StringBuilder).Append(l)
+		facts := e.classifyTexts(texts, int(rec.NumRows()), func(i int) bool { return needsIDs.Value(i) })
+		for i, f := range facts {
+			if f == nil {
+				continue // classified by its absence
 			}
+			raw := texts.Value(i)
+			if f.Canonical == "" {
+				b.Field(0).(*array.StringBuilder).Append(raw)
+				b.Field(1).AppendNull()
+				b.Field(2).AppendNull()
+				b.Field(3).AppendNull()
+				b.Field(4).AppendNull()
+				n++
+				continue
+			}
+			id, known := idOf[f.Canonical]
+			if !known {
+				id = int32(len(idOf))
+				idOf[f.Canonical] = id
+				ids.Field(0).(*array.Int32Builder).Append(id)
+				ids.Field(1).(*array.StringBuilder).Append(f.Canonical)
+			}
+			b.Field(0).(*array.StringBuilder).Append(raw)
+			b.Field(1).(*array.Int32Builder).Append(id)
+			b.Field(2).(*array.StringBuilder).Append(f.Canonical)
+			b.Field(3).(*array.BooleanBuilder).Append(f.Internal)
+			lb := b.Field(4).(*array.ListBuilder)
+			if len(f.Lists) == 0 {
+				lb.AppendNull() // NULL, not [], lets classify skip the list work
+			} else {
+				lb.Append(true)
+				for _, l := range f.Lists {
+					lb.ValueBuilder().(*array.StringBuilder).Append(l)
+				}
+			}
+			n++
 		}
-		n++
 	}
-	if err := rows.Err(); err != nil {
-		return 0, err
+	if err := reader.Err(); err != nil {
+		return 0, fmt.Errorf("distinct addresses: %w", err)
 	}
-	rows.Close()
 	if n == 0 {
 		return 0, nil
 	}

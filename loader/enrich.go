@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/netip"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // DefaultInternalNetworks are RFC 1918's private IPv4 ranges (DESIGN §3).
@@ -116,4 +118,69 @@ func (e *Enrichment) Facts(s string) AddressFacts {
 	}
 	sort.Strings(f.Lists)
 	return f
+}
+
+// plainExternal reports whether s, exactly as written, is an IPv4 address
+// outside the internal networks and every match list. netip accepts an
+// IPv4 text only in canonical dotted-decimal form (no leading zeros, no
+// spaces), so such a text is its own canonical form: the common case of
+// the many external peers, which needs no dictionary entry and no string
+// allocation.
+func (e *Enrichment) plainExternal(s string) bool {
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is4() {
+		return false
+	}
+	for _, p := range e.InternalNetworks {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	for _, ml := range e.MatchLists {
+		for _, p := range ml.Prefixes {
+			if p.Contains(a) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// classifyTexts returns the facts of n address texts, nil for a valid,
+// canonical, external text in no list that needs no id. Large batches are split across the
+// available cores: the facts of one text do not depend on another's.
+func (e *Enrichment) classifyTexts(texts interface{ Value(int) string }, n int, needsID func(int) bool) []*AddressFacts {
+	out := make([]*AddressFacts, n)
+	classify := func(from, to int) {
+		for i := from; i < to; i++ {
+			s := texts.Value(i)
+			if needsID(i) {
+				f := e.Facts(s)
+				out[i] = &f
+				continue
+			}
+			if e.plainExternal(s) {
+				continue
+			}
+			if f := e.Facts(s); f.Canonical != s || f.Internal || len(f.Lists) > 0 {
+				out[i] = &f
+			}
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if n < 1<<14 || workers < 2 {
+		classify(0, n)
+		return out
+	}
+	var wg sync.WaitGroup
+	per := (n + workers - 1) / workers
+	for from := 0; from < n; from += per {
+		wg.Add(1)
+		go func(from, to int) {
+			defer wg.Done()
+			classify(from, to)
+		}(from, min(from+per, n))
+	}
+	wg.Wait()
+	return out
 }

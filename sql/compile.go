@@ -23,16 +23,16 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 // validated and rendered as a literal by this package.
 type Compiled struct {
 	Resolved *Resolved
-	// Classify enriches batch_raw with ip_dictionary into batch, with the
+	// Classify enriches batch_raw with ip_dictionary into the view classified, with the
 	// reject reason and the first failed condition of every record.
 	Classify string
-	// Funnel counts batch by outcome.
+	// Funnel counts classified by outcome ($1, $2: the time range; $3: late before).
 	Funnel string
 	// Crossings finds the threshold crossings over the work table, with
 	// the details of each crossing window. It binds one parameter: the
 	// earliest crossing time of interest.
 	Crossings string
-	// Work inserts the qualifying records of batch at or after $1 into work.
+	// Work inserts the qualifying records of classified into work ($1: late before; $2, $3: the time range).
 	Work string
 	// Hash identifies the SQL that produced a signal (sql_hash).
 	Hash string
@@ -98,7 +98,7 @@ func (c *Compiled) Script() string {
 	fmt.Fprintf(&b, "-- threshold %d distinct %s per (%s) within %s; ports %s; record types %s; exclusion lists %s; suppression %s\n",
 		r.Threshold, r.Rule.DistinctCount, strings.Join(r.Rule.GroupBy, ", "), r.Window, r.Ports,
 		strings.Join(r.RecordTypes, ","), strings.Join(r.ExclusionLists, ","), r.Suppression)
-	fmt.Fprintf(&b, "\n-- 1. classify\n%s\n-- 2. funnel\n%s\n-- 3. work ($1 = earliest record accepted)\n%s\n-- 4. crossings ($1 = earliest crossing of interest)\n%s", c.Classify, c.Funnel, c.Work, c.Crossings)
+	fmt.Fprintf(&b, "\n-- 1. classify\n%s\n-- 2. funnel ($1, $2 = time range; $3 = late before)\n%s\n-- 3. work ($1 = late before; $2, $3 = time range)\n%s\n-- 4. crossings ($1 = earliest crossing of interest)\n%s", c.Classify, c.Funnel, c.Work, c.Crossings)
 	return b.String()
 }
 

@@ -24,7 +24,7 @@ func TestDefaultRuleCompiles(t *testing.T) {
 		`objectType IN ('Network')`,
 		`("dstPort" BETWEEN 1 AND 1024 OR "dstPort" = 3389)`,
 		`['proxy_servers', 'lan_scanner_exception_ips', 'nms_ips', 'vuln_scanners']::VARCHAR[]`,
-		`HAVING count(*) >= 20`,
+		`lag(ts, 20 - 1) OVER (PARTITION BY entity, grp ORDER BY ts)`,
 		`/ 300000000)::BIGINT AS bucket`,
 		`INTERVAL 300000000 MICROSECONDS`,
 	} {

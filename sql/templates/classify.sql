@@ -5,9 +5,11 @@
    with net/netip); a text it lacks is a valid external address in no list. A record is rejected when it has no timestamp or an
    address that does not parse; otherwise dropped_by names the first rule
    condition it fails, in the rule's order, or is NULL when it qualifies.
-   Only the columns that later steps read are kept. */ -}}
-CREATE OR REPLACE TEMP VIEW classified AS
-WITH enriched AS (
+   Both stay views: the funnel reads classified once and the work table
+   reads enriched once, which costs less than materializing every record
+   of a large batch. An empty address text is in ip_dictionary, invalid,
+   so the reject reasons need no string comparison per record. */ -}}
+CREATE OR REPLACE TEMP VIEW enriched AS (
     SELECT
         r.input_id,
         r.row_no,
@@ -34,16 +36,18 @@ WITH enriched AS (
         r.metadata_deviceEventId,
         CASE
             WHEN r."timestamp" IS NULL THEN 'missing or invalid timestamp'
-            WHEN r.srcDevice_ip IS NULL OR r.srcDevice_ip = '' THEN 'missing srcDevice_ip'
+            WHEN r.srcDevice_ip IS NULL OR (s.ip IS NULL AND s.raw = '') THEN 'missing srcDevice_ip'
             WHEN s.raw IS NOT NULL AND s.ip IS NULL THEN 'invalid srcDevice_ip'
-            WHEN r.dstDevice_ip IS NULL OR r.dstDevice_ip = '' THEN 'missing dstDevice_ip'
+            WHEN r.dstDevice_ip IS NULL OR (d.ip IS NULL AND d.raw = '') THEN 'missing dstDevice_ip'
             WHEN d.raw IS NOT NULL AND d.ip IS NULL THEN 'invalid dstDevice_ip'
             WHEN r.dstPort IS NOT NULL AND (r.dstPort < 0 OR r.dstPort > 65535) THEN 'dstPort out of range'
         END AS reject_reason
     FROM batch_raw r
     LEFT JOIN ip_dictionary s ON s.raw = r.srcDevice_ip
     LEFT JOIN ip_dictionary d ON d.raw = r.dstDevice_ip
-)
+);
+
+CREATE OR REPLACE TEMP VIEW classified AS
 SELECT
     input_id,
     row_no,
@@ -63,21 +67,3 @@ SELECT
     END AS dropped_by
 FROM enriched;
 
--- Every record, narrow: what a record does not need downstream is NULL
--- (positions only for rejected records, lists only for those a list
--- excluded), so the batch stays in memory, and the funnel counts it
--- without reading the inputs again.
-CREATE OR REPLACE TEMP TABLE batch AS
-SELECT
-    CASE WHEN reject_reason IS NOT NULL THEN input_id END AS input_id,
-    CASE WHEN reject_reason IS NOT NULL THEN row_no END AS row_no,
-    "timestamp",
-    src_id,
-    dst_id,
-    {{ident .GroupColumn}},
-    srcDevice_hostname,
-    user_username,
-    CASE WHEN dropped_by = 'match_lists' THEN listMatches END AS listMatches,
-    reject_reason,
-    dropped_by
-FROM classified;

@@ -11,36 +11,42 @@
    threshold to at least the threshold. $1 is the earliest crossing of
    interest.
 
-   Pruning, exact: time is cut into buckets one window long, so the window
-   of a crossing at t in bucket k lies in buckets k-1 and k, which then hold
-   at least threshold records. Only buckets belonging to such a pair are
-   analysed. Dropping the other records lowers counts only at times no
-   kept pair covers (a dropped record at r < (k-1)*window covers nothing
-   from k*window on), where no crossing is possible anyway, and the details
-   of each crossing are read from all of work. */ -}}
-WITH bucketed AS (
-    SELECT entity, grp, dst, ts, hostname, username, floor(epoch_us(ts) / {{.WindowMicros}})::BIGINT AS bucket
-    FROM work
-),
-candidate_pairs AS (
-    -- Records of buckets b and b+1 (each one window long): any window
-    -- [t - window, t] lies within one such pair.
-    SELECT entity, grp, pair
-    FROM (SELECT entity, grp, unnest([bucket, bucket - 1]) AS pair FROM bucketed)
-    GROUP BY entity, grp, pair
-    HAVING count(*) >= {{.Threshold}}
+   Pruning, exact: a crossing at t needs at least threshold distinct
+   destinations, so at least threshold records, within [t - window, t]. In
+   time order per entity and group, the record threshold-1 places before
+   the last record at t is then no older than t - window: one lag over one
+   sort marks the records where a crossing is possible at all. Time is cut
+   into buckets one window long, so the window of a crossing at t in bucket
+   k lies in buckets k-1 and k; only those buckets of marked records are
+   analysed. On the kept records the count at a marked instant, and just
+   before it, equals the count on all records (its whole window is kept);
+   elsewhere it can only be lower, and unmarked instants stay below the
+   threshold anyway. The details of each crossing are read from the kept
+   records too, since its window is among them. */ -}}
+WITH marked AS (
+    SELECT entity, grp, floor(epoch_us(ts) / {{.WindowMicros}})::BIGINT AS bucket
+    FROM (
+        SELECT entity, grp, ts,
+            lag(ts, {{.Threshold}} - 1) OVER (PARTITION BY entity, grp ORDER BY ts) AS earlier_ts
+        FROM work
+    )
+    WHERE earlier_ts >= ts - {{.Window}} AND ts >= $1
 ),
 candidate_buckets AS (
-    SELECT DISTINCT entity, grp, unnest([pair, pair + 1]) AS bucket
-    FROM candidate_pairs
+    SELECT DISTINCT entity, grp, unnest([bucket - 1, bucket]) AS bucket
+    FROM marked
+),
+kept AS MATERIALIZED (
+    SELECT w.*
+    FROM (SELECT *, floor(epoch_us(ts) / {{.WindowMicros}})::BIGINT AS bucket FROM work) w
+    SEMI JOIN candidate_buckets c ON w.entity = c.entity AND w.grp = c.grp AND w.bucket = c.bucket
 ),
 edges AS (
     SELECT
         w.entity, w.grp, w.ts,
         lag(w.ts) OVER per_destination AS previous_ts,
         lead(w.ts) OVER per_destination AS next_ts
-    FROM bucketed w
-    SEMI JOIN candidate_buckets c ON w.entity = c.entity AND w.grp = c.grp AND w.bucket = c.bucket
+    FROM kept w
     WINDOW per_destination AS (PARTITION BY w.entity, w.grp, w.dst ORDER BY w.ts)
 ),
 changes AS (
@@ -78,7 +84,7 @@ per_destination AS (
         SELECT *, unnest([floor(epoch_us(crossed_at) / {{.WindowMicros}})::BIGINT - 1, floor(epoch_us(crossed_at) / {{.WindowMicros}})::BIGINT]) AS bucket
         FROM crossings
     ) c
-    JOIN bucketed w
+    JOIN kept w
       ON w.entity = c.entity AND w.grp = c.grp AND w.bucket = c.bucket
      AND w.ts BETWEEN c.crossed_at - {{.Window}} AND c.crossed_at
     GROUP BY ALL

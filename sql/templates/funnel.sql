@@ -1,17 +1,25 @@
-{{- /* The run's funnel over batch: one row per (outcome, key). */ -}}
-SELECT 'rejected' AS outcome, reject_reason AS key, count(*) AS n
-FROM batch WHERE reject_reason IS NOT NULL GROUP BY reject_reason
-UNION ALL
-SELECT 'dropped', dropped_by, count(*)
-FROM batch WHERE dropped_by IS NOT NULL GROUP BY dropped_by
-UNION ALL
-SELECT 'excluded_by_list', list_name, count(*)
+{{- /* The run's funnel in one pass over classified: one row per outcome.
+   outcome is the reject reason, the first condition that dropped the
+   record, 'outside_range' for a record outside [$1, $2) (a backfill's
+   range), or NULL when it qualifies; late counts qualifying records older
+   than $3. Lists are kept only for records a list excluded, so the
+   caller can count each exclusion list. */ -}}
+SELECT
+    reject_reason IS NOT NULL AS rejected,
+    outcome,
+    listMatches,
+    count(*) AS n,
+    count(*) FILTER (WHERE outcome IS NULL AND "timestamp" < $3) AS late
 FROM (
-    SELECT unnest(list_intersect(listMatches, {{.ExclusionSQL}})) AS list_name
-    FROM batch
-    WHERE reject_reason IS NULL AND dropped_by IS NOT DISTINCT FROM 'match_lists'
+    SELECT
+        reject_reason,
+        CASE
+            WHEN reject_reason IS NOT NULL THEN reject_reason
+            WHEN dropped_by IS NOT NULL THEN dropped_by
+            WHEN "timestamp" < $1 OR "timestamp" >= $2 THEN 'outside_range'
+        END AS outcome,
+        CASE WHEN dropped_by = 'match_lists' THEN list_intersect(listMatches, {{.ExclusionSQL}}) END AS listMatches,
+        "timestamp"
+    FROM classified
 )
-GROUP BY list_name
-UNION ALL
-SELECT 'qualifying', NULL, count(*)
-FROM batch WHERE reject_reason IS NULL AND dropped_by IS NULL;
+GROUP BY ALL;

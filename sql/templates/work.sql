@@ -1,5 +1,8 @@
 {{- /* The qualifying records of the batch, reduced to what detection reads:
-   addresses as ip_ids ids. */ -}}
+   addresses as ip_ids ids. Records older than $1 (late) or outside
+   [$2, $3) (a backfill's range) stay out. The conditions are tested here
+   as one conjunction on enriched, not through classified's CASE, so that
+   DuckDB can test those on input columns before the dictionary joins. */ -}}
 INSERT INTO work
 SELECT
     src_id AS entity,
@@ -8,5 +11,9 @@ SELECT
     "timestamp" AS ts,
     coalesce(srcDevice_hostname, '') AS hostname,
     coalesce(user_username, '') AS username
-FROM batch
-WHERE reject_reason IS NULL AND dropped_by IS NULL AND "timestamp" >= $1;
+FROM enriched
+WHERE reject_reason IS NULL
+{{- range .Conditions}}
+  AND coalesce({{.SQL}}, false)
+{{- end}}
+  AND "timestamp" >= $1 AND "timestamp" >= $2 AND "timestamp" < $3;

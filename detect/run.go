@@ -90,6 +90,9 @@ func (s *Store) Run(ctx context.Context, inputs []loader.Input, cfg Config, ro R
 	if a.maxTime.After(newWatermark) {
 		newWatermark = a.maxTime
 	}
+	if err := stageSignals(ctx, conn, a, true, !ro.Printing); err != nil {
+		return nil, err
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err

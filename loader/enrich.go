@@ -162,7 +162,7 @@ func (e *Enrichment) classifyTexts(texts interface{ Value(int) string }, n int, 
 			if e.plainExternal(s) {
 				continue
 			}
-			if f := e.Facts(s); f.Canonical != s || f.Internal || len(f.Lists) > 0 {
+			if f := e.Facts(s); f.Canonical == "" || f.Canonical != s || f.Internal || len(f.Lists) > 0 {
 				out[i] = &f
 			}
 		}

@@ -16,6 +16,8 @@ var templateFiles embed.FS
 
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"ident": quoteIdent,
+	"quote": quoteString,
+	"add":   func(a, b int) int { return a + b },
 }).ParseFS(templateFiles, "templates/*.sql"))
 
 // Compiled is the SQL of one resolved rule. Each statement reads and writes
@@ -23,16 +25,18 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 // validated and rendered as a literal by this package.
 type Compiled struct {
 	Resolved *Resolved
-	// Classify enriches batch_raw with ip_dictionary into the view classified, with the
-	// reject reason and the first failed condition of every record.
+	// Classify creates the view enriched: batch_raw with ip_dictionary,
+	// and the reject reason of every record.
 	Classify string
-	// Funnel counts classified by outcome ($1, $2: the time range; $3: late before).
+	// Funnel counts enriched by outcome code ($1, $2: the time range; $3:
+	// late before); Outcome names the codes.
 	Funnel string
 	// Crossings finds the threshold crossings over the work table, with
 	// the details of each crossing window. It binds one parameter: the
 	// earliest crossing time of interest.
 	Crossings string
-	// Work inserts the qualifying records of classified into work ($1: late before; $2, $3: the time range).
+	// Work inserts the qualifying records of enriched into work ($1: late
+	// before; $2, $3: the time range).
 	Work string
 	// Hash identifies the SQL that produced a signal (sql_hash).
 	Hash string
@@ -48,11 +52,14 @@ type templateData struct {
 	Conditions     []ConditionSQL
 	ExclusionLists []string
 	ExclusionSQL   string
-	Threshold      int
-	Window         string
-	WindowMicros   int64
-	GroupColumn    string
-	DistinctColumn string
+	// ListConditionCode is the funnel code of the condition named
+	// match_lists, whose dropped records are counted per exclusion list.
+	ListConditionCode int
+	Threshold         int
+	Window            string
+	WindowMicros      int64
+	GroupColumn       string
+	DistinctColumn    string
 }
 
 // Compile renders the rule's SQL.
@@ -76,6 +83,9 @@ func Compile(r *Resolved) (*Compiled, error) {
 			return params[placeholderPattern.FindStringSubmatch(m)[1]]
 		})
 		data.Conditions = append(data.Conditions, ConditionSQL{Name: c.Name, SQL: expr})
+		if c.Name == ListCondition {
+			data.ListConditionCode = len(data.Conditions)
+		}
 	}
 	out := &Compiled{Resolved: r}
 	for name, dst := range map[string]*string{"classify.sql": &out.Classify, "funnel.sql": &out.Funnel, "crossings.sql": &out.Crossings, "work.sql": &out.Work} {
@@ -88,6 +98,33 @@ func Compile(r *Resolved) (*Compiled, error) {
 	sum := sha256.Sum256([]byte(out.Script()))
 	out.Hash = hex.EncodeToString(sum[:8])
 	return out, nil
+}
+
+// ListCondition is the rule condition whose dropped records the funnel
+// counts per exclusion list.
+const ListCondition = "match_lists"
+
+// Funnel outcome codes besides the conditions' 1..N.
+const (
+	outcomeRejected   = 0
+	outcomeQualifying = 255
+)
+
+// Outcome names a funnel code: rejected (the row's reject_reason names
+// why), the condition that dropped the record, "outside_range", or
+// qualifying.
+func (c *Compiled) Outcome(code int) (name string, rejected, qualifying bool) {
+	conds := c.Resolved.Rule.Conditions
+	switch {
+	case code == outcomeRejected:
+		return "", true, false
+	case code == outcomeQualifying:
+		return "", false, true
+	case code >= 1 && code <= len(conds):
+		return conds[code-1].Name, false, false
+	default:
+		return "outside_range", false, false
+	}
 }
 
 // Script is the whole compiled SQL, for review.

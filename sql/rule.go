@@ -143,8 +143,8 @@ func (r *Rule) validate() error {
 	if r.Name == "" {
 		return fieldErr("name", "must not be empty")
 	}
-	if len(r.Conditions) == 0 {
-		return fieldErr("conditions", "must list at least one condition")
+	if len(r.Conditions) == 0 || len(r.Conditions) > 200 {
+		return fieldErr("conditions", "must list 1 to 200 conditions, got %d", len(r.Conditions))
 	}
 	seen := map[string]bool{}
 	for i, c := range r.Conditions {

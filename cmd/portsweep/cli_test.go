@@ -168,7 +168,7 @@ func TestSummaryFile(t *testing.T) {
 
 func TestCompilePrintsSQL(t *testing.T) {
 	code, stdout, _ := runCLI(t, "", "compile", "--threshold", "7", "--ports", "22,445")
-	if code != 0 || !strings.Contains(stdout, ">= 7") || !strings.Contains(stdout, `"dstPort" = 22 OR "dstPort" = 445`) {
+	if code != 0 || !strings.Contains(stdout, "lag(ts, 7 - 1)") || !strings.Contains(stdout, "level = 7") || !strings.Contains(stdout, `"dstPort" = 22 OR "dstPort" = 445`) {
 		t.Errorf("compile: exit %d\n%s", code, stdout)
 	}
 }

@@ -1,14 +1,14 @@
-{{- /* Enrich the batch and decide each record's fate in one pass.
+{{- /* Enrich the batch: every record with its normalized columns as the
+   rule's conditions read them, and why it is rejected, if it is.
    batch_raw holds the records as loaded; ip_dictionary maps the address
    texts that are invalid, not canonical, internal or in a match list to
    their canonical form, integer id, internal flag and lists (made in Go
-   with net/netip); a text it lacks is a valid external address in no list. A record is rejected when it has no timestamp or an
-   address that does not parse; otherwise dropped_by names the first rule
-   condition it fails, in the rule's order, or is NULL when it qualifies.
-   Both stay views: the funnel reads classified once and the work table
-   reads enriched once, which costs less than materializing every record
-   of a large batch. An empty address text is in ip_dictionary, invalid,
-   so the reject reasons need no string comparison per record. */ -}}
+   with net/netip); a text it lacks is a valid external address in no
+   list. A record is rejected when it has no timestamp or an address that
+   does not parse. It stays a view: the funnel and the work table each read
+   it once, which costs less than materializing every record of a large
+   batch. An empty address text is in ip_dictionary, invalid, so the
+   reject reasons need no string comparison per record. */ -}}
 CREATE OR REPLACE TEMP VIEW enriched AS (
     SELECT
         r.input_id,
@@ -46,24 +46,3 @@ CREATE OR REPLACE TEMP VIEW enriched AS (
     LEFT JOIN ip_dictionary s ON s.raw = r.srcDevice_ip
     LEFT JOIN ip_dictionary d ON d.raw = r.dstDevice_ip
 );
-
-CREATE OR REPLACE TEMP VIEW classified AS
-SELECT
-    input_id,
-    row_no,
-    "timestamp",
-    src_id,
-    dst_id,
-    {{ident .GroupColumn}},
-    srcDevice_hostname,
-    user_username,
-    listMatches,
-    reject_reason,
-    CASE
-        WHEN reject_reason IS NOT NULL THEN NULL
-{{- range .Conditions}}
-        WHEN NOT coalesce({{.SQL}}, false) THEN '{{.Name}}'
-{{- end}}
-    END AS dropped_by
-FROM enriched;
-

@@ -1,25 +1,32 @@
-{{- /* The run's funnel in one pass over classified: one row per outcome.
-   outcome is the reject reason, the first condition that dropped the
-   record, 'outside_range' for a record outside [$1, $2) (a backfill's
-   range), or NULL when it qualifies; late counts qualifying records older
-   than $3. Lists are kept only for records a list excluded, so the
-   caller can count each exclusion list. */ -}}
+{{- /* The run's funnel in one pass over enriched: one row per outcome code.
+   Code 0 is a rejected record (reject_reason says why), 1..N the first
+   rule condition that dropped it, N+1 a record outside [$1, $2) (a
+   backfill's range), 255 a qualifying record; Compiled.Outcome names
+   them. Small integer codes keep the per-record work and the grouping
+   cheap; names are attached to the few result rows. late counts records
+   older than $3, per exclusion list the records it holds (read for the
+   condition named match_lists). */ -}}
 SELECT
-    reject_reason IS NOT NULL AS rejected,
-    outcome,
-    listMatches,
+    code,
+    reject_reason,
     count(*) AS n,
-    count(*) FILTER (WHERE outcome IS NULL AND "timestamp" < $3) AS late
+    count(*) FILTER (WHERE "timestamp" < $3) AS late
+{{- range .ExclusionLists}},
+    count(*) FILTER (WHERE code = {{$.ListConditionCode}} AND list_contains(listMatches, {{quote .}}))
+{{- end}}
 FROM (
     SELECT
         reject_reason,
+        "timestamp",
+        listMatches,
         CASE
-            WHEN reject_reason IS NOT NULL THEN reject_reason
-            WHEN dropped_by IS NOT NULL THEN dropped_by
-            WHEN "timestamp" < $1 OR "timestamp" >= $2 THEN 'outside_range'
-        END AS outcome,
-        CASE WHEN dropped_by = 'match_lists' THEN list_intersect(listMatches, {{.ExclusionSQL}}) END AS listMatches,
-        "timestamp"
-    FROM classified
+            WHEN reject_reason IS NOT NULL THEN 0
+{{- range $i, $c := .Conditions}}
+            WHEN NOT coalesce({{$c.SQL}}, false) THEN {{add $i 1}}
+{{- end}}
+            WHEN "timestamp" < $1 OR "timestamp" >= $2 THEN {{add (len .Conditions) 1}}
+            ELSE 255
+        END::UTINYINT AS code
+    FROM enriched
 )
 GROUP BY ALL;

@@ -1,8 +1,8 @@
 {{- /* The qualifying records of the batch, reduced to what detection reads:
    addresses as ip_ids ids. Records older than $1 (late) or outside
-   [$2, $3) (a backfill's range) stay out. The conditions are tested here
-   as one conjunction on enriched, not through classified's CASE, so that
-   DuckDB can test those on input columns before the dictionary joins. */ -}}
+   [$2, $3) (a backfill's range) stay out. The conditions are one
+   conjunction, so that DuckDB tests those on input columns before the
+   dictionary joins. */ -}}
 INSERT INTO work
 SELECT
     src_id AS entity,

@@ -21,8 +21,8 @@
    analysed. On the kept records the count at a marked instant, and just
    before it, equals the count on all records (its whole window is kept);
    elsewhere it can only be lower, and unmarked instants stay below the
-   threshold anyway. The details of each crossing are read from the kept
-   records too, since its window is among them. */ -}}
+   threshold anyway. The details of each crossing are read from work,
+   through the buckets of its window. */ -}}
 WITH marked AS (
     SELECT entity, grp, floor(epoch_us(ts) / {{.WindowMicros}})::BIGINT AS bucket
     FROM (
@@ -36,10 +36,11 @@ candidate_buckets AS (
     SELECT DISTINCT entity, grp, unnest([bucket - 1, bucket]) AS bucket
     FROM marked
 ),
-kept AS MATERIALIZED (
-    SELECT w.*
-    FROM (SELECT *, floor(epoch_us(ts) / {{.WindowMicros}})::BIGINT AS bucket FROM work) w
-    SEMI JOIN candidate_buckets c ON w.entity = c.entity AND w.grp = c.grp AND w.bucket = c.bucket
+kept AS (
+    SELECT w.entity, w.grp, w.dst, w.ts
+    FROM work w
+    SEMI JOIN candidate_buckets c
+      ON w.entity = c.entity AND w.grp = c.grp AND floor(epoch_us(w.ts) / {{.WindowMicros}})::BIGINT = c.bucket
 ),
 edges AS MATERIALIZED (
     SELECT
@@ -50,12 +51,13 @@ edges AS MATERIALIZED (
     WINDOW per_destination AS (PARTITION BY w.entity, w.grp, w.dst ORDER BY w.ts)
 ),
 changes AS (
-    -- One +1 row per run start and one -1 row per run end.
-    SELECT entity, grp, ts AS instant, 0 AS is_end, 1 AS delta
+    -- One row per run start (is_end 0, +1) and one per run end (is_end
+    -- 1, -1).
+    SELECT entity, grp, ts AS instant, 0 AS is_end
     FROM edges
     WHERE previous_ts IS NULL OR ts > previous_ts + {{.Window}}
     UNION ALL
-    SELECT entity, grp, ts + {{.Window}}, 1, -1
+    SELECT entity, grp, ts + {{.Window}}, 1
     FROM edges
     WHERE next_ts IS NULL OR next_ts > ts + {{.Window}}
 ),
@@ -68,7 +70,7 @@ levels AS (
     -- streams it; the partitioned form builds a segment tree and took
     -- 2-3 times longer here.
     SELECT entity, grp, instant, is_end,
-        sum(delta) OVER (ROWS UNBOUNDED PRECEDING) AS level
+        sum(1 - 2 * is_end) OVER (ROWS UNBOUNDED PRECEDING) AS level
     FROM (SELECT * FROM changes ORDER BY entity, grp, instant, is_end)
 ),
 crossings AS (
@@ -94,7 +96,7 @@ per_destination AS (
         SELECT *, unnest([floor(epoch_us(crossed_at) / {{.WindowMicros}})::BIGINT - 1, floor(epoch_us(crossed_at) / {{.WindowMicros}})::BIGINT]) AS bucket
         FROM crossings
     ) c
-    JOIN kept w
+    JOIN (SELECT *, floor(epoch_us(ts) / {{.WindowMicros}})::BIGINT AS bucket FROM work) w
       ON w.entity = c.entity AND w.grp = c.grp AND w.bucket = c.bucket
      AND w.ts BETWEEN c.crossed_at - {{.Window}} AND c.crossed_at
     GROUP BY ALL

@@ -51,36 +51,42 @@ edges AS MATERIALIZED (
     WINDOW per_destination AS (PARTITION BY w.entity, w.grp, w.dst ORDER BY w.ts)
 ),
 changes AS (
-    -- One row per run start (is_end 0, +1) and one per run end (is_end
-    -- 1, -1).
-    SELECT entity, grp, ts AS instant, 0 AS is_end
+    -- One row per run start and one per run end, as two sort keys: the
+    -- group (entity in the high 32 bits, grp in the low 32) and the
+    -- instant in µs times two plus is_end (0 for a start, +1; 1 for an
+    -- end, -1), so that starts sort before ends at the same instant.
+    -- Two BIGINT keys sort about a fifth faster than four columns.
+    SELECT (entity::BIGINT << 32) | (grp::BIGINT & 4294967295) AS grp_key, epoch_us(ts) * 2 AS time_key
     FROM edges
     WHERE previous_ts IS NULL OR ts > previous_ts + {{.Window}}
     UNION ALL
-    SELECT entity, grp, ts + {{.Window}}, 1
+    SELECT (entity::BIGINT << 32) | (grp::BIGINT & 4294967295), epoch_us(ts + {{.Window}}) * 2 + 1
     FROM edges
     WHERE next_ts IS NULL OR next_ts > ts + {{.Window}}
 ),
 levels AS (
-    -- Each run adds one and takes one away within its own (entity, grp),
-    -- so the rows of earlier groups sum to zero and a running sum over
-    -- all rows in (entity, grp, instant, is_end) order is each group's
-    -- count. Over an ordered subquery, a window with an empty OVER keeps
-    -- the order (DuckDB's documented order preservation) and DuckDB
-    -- streams it; the partitioned form builds a segment tree and took
-    -- 2-3 times longer here.
-    SELECT entity, grp, instant, is_end,
-        sum(1 - 2 * is_end) OVER (ROWS UNBOUNDED PRECEDING) AS level
-    FROM (SELECT * FROM changes ORDER BY entity, grp, instant, is_end)
+    -- Each run adds one and takes one away within its own group, so the
+    -- rows of earlier groups sum to zero and a running sum over all rows
+    -- in key order is each group's count. Over an ordered subquery, a
+    -- window with an empty OVER keeps the order (DuckDB's documented
+    -- order preservation) and DuckDB streams it; the partitioned form
+    -- builds a segment tree and took 2-3 times longer here.
+    SELECT grp_key, time_key,
+        sum(1 - 2 * (time_key & 1)) OVER (ROWS UNBOUNDED PRECEDING) AS level
+    FROM (SELECT * FROM changes ORDER BY grp_key, time_key)
 ),
 crossings AS (
     -- Starts move the count up one at a time, all starts at an instant
     -- before its ends, so the count rises from below the threshold to at
     -- least the threshold at an instant exactly when one of its start
-    -- rows brings it to the threshold itself.
-    SELECT entity, grp, instant AS crossed_at
+    -- rows brings it to the threshold itself. Ids are not negative; the
+    -- low 32 bits are grp in two's complement; a start's time_key is even.
+    SELECT
+        (grp_key >> 32)::INTEGER AS entity,
+        ((grp_key & 4294967295) - CASE WHEN (grp_key & 2147483648) <> 0 THEN 4294967296 ELSE 0 END)::INTEGER AS grp,
+        make_timestamp(time_key // 2) AS crossed_at
     FROM levels
-    WHERE is_end = 0 AND level = {{.Threshold}} AND instant >= $1
+    WHERE (time_key & 1) = 0 AND level = {{.Threshold}} AND time_key >= epoch_us($1::TIMESTAMP) * 2
 ),
 per_destination AS (
     SELECT

@@ -232,6 +232,28 @@ var ipSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "ip", Type: arrow.BinaryTypes.String},
 }, nil)
 
+// distinctTexts returns the distinct non-NULL texts of a one-column query,
+// with those of the carried tail when withTail.
+func (s *ArrowSink) distinctTexts(ctx context.Context, q string, withTail bool) (map[string]bool, error) {
+	if withTail {
+		q += ` UNION ALL SELECT entity FROM tail UNION ALL SELECT dst FROM tail`
+	}
+	rows, err := s.conn.QueryContext(ctx, `SELECT DISTINCT a FROM (`+q+`) AS t(a) WHERE a IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("addresses that need an id: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, err
+		}
+		out[a] = true
+	}
+	return out, rows.Err()
+}
+
 // BuildDictionary reads the distinct address texts of batch_raw (and of
 // the carried tail when withTail) and writes ip_dictionary and ip_ids.
 // Classifying distinct texts in Go with net/netip is exact and costs one
@@ -241,14 +263,21 @@ func (s *ArrowSink) BuildDictionary(ctx context.Context, e *Enrichment, withTail
 		CREATE OR REPLACE TEMP TABLE ip_ids (id INTEGER, ip VARCHAR)`); err != nil {
 		return 0, fmt.Errorf("create %s: %w", DictionaryTable, err)
 	}
-	// needsID: a record states the address's internal flag itself, or it
-	// comes from the tail, so it may qualify whatever its own facts.
-	q := `SELECT srcDevice_ip AS a, srcDevice_ip_isInternal IS NOT NULL AS needs_id FROM batch_raw
-		UNION ALL SELECT dstDevice_ip, dstDevice_ip_isInternal IS NOT NULL FROM batch_raw`
-	if withTail {
-		q += ` UNION ALL SELECT entity, true FROM tail UNION ALL SELECT dst, true FROM tail`
+	// An address needs an id whatever its own facts when a record states
+	// its internal flag itself, or when it comes from the tail: such
+	// records may qualify. Those texts are few (none for inputs without
+	// the flags, where DuckDB folds the filter away), so they are read
+	// apart, and the DISTINCT over all texts stays a plain one.
+	needsID, err := s.distinctTexts(ctx, `SELECT srcDevice_ip FROM batch_raw WHERE srcDevice_ip_isInternal IS NOT NULL
+		UNION ALL SELECT dstDevice_ip FROM batch_raw WHERE dstDevice_ip_isInternal IS NOT NULL`, withTail)
+	if err != nil {
+		return 0, err
 	}
-	q = `SELECT a, bool_or(needs_id) FROM (` + q + `) WHERE a IS NOT NULL GROUP BY a`
+	q := `SELECT srcDevice_ip AS a FROM batch_raw UNION ALL SELECT dstDevice_ip FROM batch_raw`
+	if withTail {
+		q += ` UNION ALL SELECT entity FROM tail UNION ALL SELECT dst FROM tail`
+	}
+	q = `SELECT DISTINCT a FROM (` + q + `) WHERE a IS NOT NULL`
 	reader, err := s.arrow.QueryContext(ctx, q)
 	if err != nil {
 		return 0, fmt.Errorf("distinct addresses: %w", err)
@@ -263,11 +292,10 @@ func (s *ArrowSink) BuildDictionary(ctx context.Context, e *Enrichment, withTail
 	for reader.Next() {
 		rec := reader.RecordBatch()
 		texts, ok := rec.Column(0).(interface{ Value(int) string })
-		needsIDs, ok2 := rec.Column(1).(*array.Boolean)
-		if !ok || !ok2 {
-			return 0, fmt.Errorf("distinct addresses: unexpected Arrow types %s, %s", rec.Column(0).DataType(), rec.Column(1).DataType())
+		if !ok {
+			return 0, fmt.Errorf("distinct addresses: unexpected Arrow type %s", rec.Column(0).DataType())
 		}
-		facts := e.classifyTexts(texts, int(rec.NumRows()), func(i int) bool { return needsIDs.Value(i) })
+		facts := e.classifyTexts(texts, int(rec.NumRows()), func(i int) bool { return len(needsID) > 0 && needsID[texts.Value(i)] })
 		for i, f := range facts {
 			if f == nil {
 				continue // classified by its absence

@@ -189,8 +189,12 @@ func analyze(ctx context.Context, conn *sql.Conn, inputs []loader.Input, cfg *Co
 // readFunnel counts the batch's records by outcome in one pass and
 // returns how many were rejected.
 func (a *analysis) readFunnel(ctx context.Context, conn *sql.Conn, c *psql.Compiled, st *carried) (int64, error) {
-	from, to := st.timeRange()
-	rows, err := conn.QueryContext(ctx, c.Funnel, from, to, st.lateBound())
+	query, args := c.FunnelOpen, []any(nil)
+	if st.bounded() {
+		from, to := st.timeRange()
+		query, args = c.Funnel, []any{from, to, st.lateBound()}
+	}
+	rows, err := conn.QueryContext(ctx, query, args...)
 	if err != nil {
 		return 0, fmt.Errorf("funnel: %w", err)
 	}
@@ -284,8 +288,12 @@ func (a *analysis) buildWork(ctx context.Context, conn *sql.Conn, c *psql.Compil
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE work (entity INTEGER, grp INTEGER, dst INTEGER, ts TIMESTAMP, hostname VARCHAR, username VARCHAR)`); err != nil {
 		return fmt.Errorf("create work: %w", err)
 	}
-	from, to := st.timeRange()
-	if _, err := conn.ExecContext(ctx, c.Work, st.lateBound(), from, to); err != nil {
+	query, args := c.WorkOpen, []any(nil)
+	if st.bounded() {
+		from, to := st.timeRange()
+		query, args = c.Work, []any{st.lateBound(), from, to}
+	}
+	if _, err := conn.ExecContext(ctx, query, args...); err != nil {
 		return fmt.Errorf("collect qualifying records: %w", err)
 	}
 	stage("work-insert")
@@ -426,6 +434,12 @@ func (st *carried) timeRange() (from, to time.Time) {
 		to = farFuture
 	}
 	return from, to
+}
+
+// bounded reports whether records are tested against a time range or a
+// lateness bound at all.
+func (st *carried) bounded() bool {
+	return !st.from.IsZero() || !st.to.IsZero() || !st.lateBefore.IsZero()
 }
 
 // lateBound is the time before which a qualifying record is late.

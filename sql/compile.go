@@ -31,6 +31,9 @@ type Compiled struct {
 	// Funnel counts enriched by outcome code ($1, $2: the time range; $3:
 	// late before); Outcome names the codes.
 	Funnel string
+	// FunnelOpen and WorkOpen are Funnel and Work without time range or
+	// lateness, and without parameters (detect).
+	FunnelOpen, WorkOpen string
 	// Crossings finds the threshold crossings over the work table, with
 	// the details of each crossing window. It binds one parameter: the
 	// earliest crossing time of interest.
@@ -55,11 +58,13 @@ type templateData struct {
 	// ListConditionCode is the funnel code of the condition named
 	// match_lists, whose dropped records are counted per exclusion list.
 	ListConditionCode int
-	Threshold         int
-	Window            string
-	WindowMicros      int64
-	GroupColumn       string
-	DistinctColumn    string
+	// Bounded renders the time range and lateness tests.
+	Bounded        bool
+	Threshold      int
+	Window         string
+	WindowMicros   int64
+	GroupColumn    string
+	DistinctColumn string
 }
 
 // Compile renders the rule's SQL.
@@ -88,12 +93,21 @@ func Compile(r *Resolved) (*Compiled, error) {
 		}
 	}
 	out := &Compiled{Resolved: r}
-	for name, dst := range map[string]*string{"classify.sql": &out.Classify, "funnel.sql": &out.Funnel, "crossings.sql": &out.Crossings, "work.sql": &out.Work} {
+	open := data
+	data.Bounded = true
+	for _, t := range []struct {
+		name string
+		data templateData
+		dst  *string
+	}{
+		{"classify.sql", data, &out.Classify}, {"funnel.sql", data, &out.Funnel}, {"work.sql", data, &out.Work},
+		{"funnel.sql", open, &out.FunnelOpen}, {"work.sql", open, &out.WorkOpen}, {"crossings.sql", data, &out.Crossings},
+	} {
 		var buf bytes.Buffer
-		if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
-			return nil, fmt.Errorf("render %s: %w", name, err)
+		if err := templates.ExecuteTemplate(&buf, t.name, t.data); err != nil {
+			return nil, fmt.Errorf("render %s: %w", t.name, err)
 		}
-		*dst = buf.String()
+		*t.dst = buf.String()
 	}
 	sum := sha256.Sum256([]byte(out.Script()))
 	out.Hash = hex.EncodeToString(sum[:8])

@@ -5,12 +5,14 @@
    them. Small integer codes keep the per-record work and the grouping
    cheap; names are attached to the few result rows. late counts records
    older than $3, per exclusion list the records it holds (read for the
-   condition named match_lists). */ -}}
+   condition named match_lists). Without .Bounded (no range, no lateness:
+   detect) the time tests and their parameters are left out: they cost a
+   conversion per record. */ -}}
 SELECT
     code,
     reject_reason,
     count(*) AS n,
-    count(*) FILTER (WHERE "timestamp" < $3) AS late
+    {{if .Bounded}}count(*) FILTER (WHERE "timestamp" < $3){{else}}0{{end}} AS late
 {{- range .ExclusionLists}},
     count(*) FILTER (WHERE code = {{$.ListConditionCode}} AND list_contains(listMatches, {{quote .}}))
 {{- end}}
@@ -24,7 +26,9 @@ FROM (
 {{- range $i, $c := .Conditions}}
             WHEN NOT coalesce({{$c.SQL}}, false) THEN {{add $i 1}}
 {{- end}}
+{{- if .Bounded}}
             WHEN "timestamp" < $1 OR "timestamp" >= $2 THEN {{add (len .Conditions) 1}}
+{{- end}}
             ELSE 255
         END::UTINYINT AS code
     FROM enriched

@@ -1,6 +1,7 @@
 {{- /* The qualifying records of the batch, reduced to what detection reads:
    addresses as ip_ids ids. Records older than $1 (late) or outside
-   [$2, $3) (a backfill's range) stay out. The conditions are one
+   [$2, $3) (a backfill's range) stay out; without .Bounded there are no
+   time tests and no parameters. The conditions are one
    conjunction, so that DuckDB tests those on input columns before the
    dictionary joins. */ -}}
 INSERT INTO work
@@ -16,4 +17,6 @@ WHERE reject_reason IS NULL
 {{- range .Conditions}}
   AND coalesce({{.SQL}}, false)
 {{- end}}
-  AND "timestamp" >= $1 AND "timestamp" >= $2 AND "timestamp" < $3;
+{{- if .Bounded}}
+  AND "timestamp" >= $1 AND "timestamp" >= $2 AND "timestamp" < $3
+{{- end}};

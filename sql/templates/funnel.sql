@@ -14,7 +14,7 @@ SELECT
     count(*) AS n,
     {{if .Bounded}}count(*) FILTER (WHERE "timestamp" < $3){{else}}0{{end}} AS late
 {{- range .ExclusionLists}},
-    count(*) FILTER (WHERE code = {{$.ListConditionCode}} AND list_contains(listMatches, {{quote .}}))
+    {{if $.ListConditionCode}}count(*) FILTER (WHERE code = {{$.ListConditionCode}} AND list_contains(listMatches, {{quote .}})){{else}}0{{end}}
 {{- end}}
 FROM (
     SELECT

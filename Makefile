@@ -24,6 +24,16 @@ bench: build
 	$(GO) test -tags $(TAGS) -run XXX -bench . -benchtime 1x ./loader/
 	$(GO) run -tags $(TAGS) ./fixtures/cmd/benchdetect -bin $(BIN)
 
+# Every go test -fuzz target, FUZZTIME each (not part of make test).
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -tags $(TAGS) -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "$$pkg $$f"; \
+	    $(GO) test -tags $(TAGS) -run XXX -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet -tags $(TAGS) ./...

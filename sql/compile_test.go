@@ -93,6 +93,7 @@ func TestBadRuleNamesTheField(t *testing.T) {
 		{"window", "window: 5m", "window: soon", "window"},
 		{"unknown field", "severity: 1", "severity: 1\nseverty: 2", "severty"},
 		{"group_by", "group_by: [srcDevice_ip, dstPort]", "group_by: [dstPort]", "group_by"},
+		{"group_by text column", "group_by: [srcDevice_ip, dstPort]", "group_by: [srcDevice_ip, ipProtocol]", "group_by"},
 		{"unknown parameter", "{{record_types}}", "{{record_kinds}}", "conditions[0].expression"},
 		{"statement in expression", "NOT list_has_any", "1; DROP TABLE x; NOT list_has_any", "conditions[3].expression"},
 		{"ports default", `ports: "1-1024,3389"`, `ports: "x"`, "defaults.ports"},

@@ -165,8 +165,9 @@ func (r *Rule) validate() error {
 			}
 		}
 	}
-	if len(r.GroupBy) != 2 || r.GroupBy[0] != "srcDevice_ip" || NormalizedColumns[r.GroupBy[1]] == "" {
-		return fieldErr("group_by", "must be [srcDevice_ip, <normalized column>], got %v", r.GroupBy)
+	// Detection keeps the second key as an INTEGER (the work table's grp).
+	if len(r.GroupBy) != 2 || r.GroupBy[0] != "srcDevice_ip" || NormalizedColumns[r.GroupBy[1]] != "INTEGER" {
+		return fieldErr("group_by", "must be [srcDevice_ip, <integer normalized column: srcPort or dstPort>], got %v", r.GroupBy)
 	}
 	if r.DistinctCount != "dstDevice_ip" && r.DistinctCount != "srcDevice_ip" {
 		return fieldErr("distinct_count", "must be an address column, got %q", r.DistinctCount)

@@ -116,25 +116,14 @@ func ftdConnection(ctx *ParseContext, m ciscoTagged, rec *Record) error {
 	rec.DeviceEventID = string(m.ids)
 	rec.SrcIP, rec.DstIP = string(src), string(dst)
 	rec.IPProtocol = kvProto(proto)
-	if !kvPortless(rec.IPProtocol) {
-		// ICMP events may carry type and code in the port fields; never
-		// read those as ports.
-		if sport != nil {
-			p, ok := kvPort(sport)
-			if !ok {
-				return fmt.Errorf("ftd %s: bad SrcPort %q", m.ids, sport)
-			}
-			rec.SrcPort = p
-		}
-		if dport != nil {
-			p, ok := kvPort(dport)
-			if !ok {
-				return fmt.Errorf("ftd %s: bad DstPort %q", m.ids, dport)
-			}
-			rec.DstPort = p
-		} else if rec.IPProtocol == "tcp" || rec.IPProtocol == "udp" {
-			return fmt.Errorf("ftd %s: no DstPort", m.ids)
-		}
+	err := kvStrictPorts(rec, sport, dport, "SrcPort", "DstPort", func(name string, text []byte) error {
+		return fmt.Errorf("ftd %s: bad %s %q", m.ids, name, text)
+	})
+	if err != nil {
+		return err
+	}
+	if dport == nil && (rec.IPProtocol == "tcp" || rec.IPProtocol == "udp") {
+		return fmt.Errorf("ftd %s: no DstPort", m.ids)
 	}
 	if ftdRealUser(user) {
 		rec.Username = string(user)

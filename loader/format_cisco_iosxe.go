@@ -169,21 +169,11 @@ func iosParseLine(ctx *ParseContext, line []byte, rec *Record) error {
 	rec.DeviceEventID = string(tag)
 	rec.SrcIP, rec.DstIP = string(src), string(dst)
 	rec.IPProtocol = proto
-	if !kvPortless(proto) {
-		if sport != nil {
-			p, ok := kvPort(sport)
-			if !ok {
-				return fmt.Errorf("ios %s: bad source port %q", tag, sport)
-			}
-			rec.SrcPort = p
-		}
-		if dport != nil {
-			p, ok := kvPort(dport)
-			if !ok {
-				return fmt.Errorf("ios %s: bad destination port %q", tag, dport)
-			}
-			rec.DstPort = p
-		}
+	err := kvStrictPorts(rec, sport, dport, "source port", "destination port", func(name string, text []byte) error {
+		return fmt.Errorf("ios %s: bad %s %q", tag, name, text)
+	})
+	if err != nil {
+		return err
 	}
 	if (proto == "tcp" || proto == "udp") && !rec.DstPort.Valid {
 		return fmt.Errorf("ios %s: %s without destination port", tag, proto)

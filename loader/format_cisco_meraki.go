@@ -187,21 +187,11 @@ func merakiParseLine(ctx *ParseContext, line []byte, rec *Record) error {
 	rec.DeviceEventID = string(h.typ)
 	rec.SrcIP, rec.DstIP = string(src), string(dst)
 	rec.IPProtocol = kvProto(proto)
-	if !kvPortless(rec.IPProtocol) {
-		if sport != nil {
-			p, ok := kvPort(sport)
-			if !ok {
-				return fmt.Errorf("meraki %s: bad sport %q", h.typ, sport)
-			}
-			rec.SrcPort = p
-		}
-		if dport != nil {
-			p, ok := kvPort(dport)
-			if !ok {
-				return fmt.Errorf("meraki %s: bad dport %q", h.typ, dport)
-			}
-			rec.DstPort = p
-		}
+	err := kvStrictPorts(rec, sport, dport, "sport", "dport", func(name string, text []byte) error {
+		return fmt.Errorf("meraki %s: bad %s %q", h.typ, name, text)
+	})
+	if err != nil {
+		return err
 	}
 	if (rec.IPProtocol == "tcp" || rec.IPProtocol == "udp") && !rec.DstPort.Valid {
 		return fmt.Errorf("meraki %s: %s without dport", h.typ, rec.IPProtocol)

@@ -149,14 +149,7 @@ func fortigateParseLine(ctx *ParseContext, line []byte, rec *Record) error {
 	rec.SrcIP = string(srcip)
 	rec.DstIP = string(dstip)
 	rec.IPProtocol = kvProto(proto)
-	if !kvPortless(rec.IPProtocol) {
-		if p, ok := kvPort(srcport); ok {
-			rec.SrcPort = p
-		}
-		if p, ok := kvPort(dstport); ok {
-			rec.DstPort = p
-		}
-	}
+	kvLenientPorts(rec, srcport, dstport)
 	if len(user) > 0 && string(user) != "N/A" {
 		rec.Username = kvString(user, userEsc)
 	}

@@ -164,14 +164,7 @@ func paloaltoParseLine(ctx *ParseContext, line []byte, rec *Record) error {
 	rec.SrcIP = string(src)
 	rec.DstIP = string(dst)
 	rec.IPProtocol = kvProto(f[29])
-	if !kvPortless(rec.IPProtocol) {
-		if p, ok := kvPort(f[24]); ok {
-			rec.SrcPort = p
-		}
-		if p, ok := kvPort(f[25]); ok {
-			rec.DstPort = p
-		}
-	}
+	kvLenientPorts(rec, f[24], f[25])
 	if len(f[12]) > 0 {
 		rec.Username = string(f[12])
 	}

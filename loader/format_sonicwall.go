@@ -143,13 +143,9 @@ func sonicwallParseLine(ctx *ParseContext, line []byte, rec *Record) error {
 	rec.SrcIP = string(srcIP)
 	rec.DstIP = string(dstIP)
 	rec.IPProtocol = kvProto(pname)
-	if !kvPortless(rec.IPProtocol) {
-		if p, ok := kvPort(srcPort); ok {
-			rec.SrcPort = p
-		}
-		if p, ok := kvPort(dstPort); ok {
-			rec.DstPort = p
-		} else if p, ok := kvPort(pport); ok {
+	kvLenientPorts(rec, srcPort, dstPort)
+	if !kvPortless(rec.IPProtocol) && !rec.DstPort.Valid {
+		if p, ok := kvPort(pport); ok {
 			rec.DstPort = p
 		}
 	}

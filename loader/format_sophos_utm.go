@@ -100,14 +100,7 @@ func sophosUTMParseLine(ctx *ParseContext, line []byte, rec *Record) error {
 	rec.SrcIP = string(srcip)
 	rec.DstIP = string(dstip)
 	rec.IPProtocol = kvProto(proto)
-	if !kvPortless(rec.IPProtocol) {
-		if p, ok := kvPort(srcport); ok {
-			rec.SrcPort = p
-		}
-		if p, ok := kvPort(dstport); ok {
-			rec.DstPort = p
-		}
-	}
+	kvLenientPorts(rec, srcport, dstport)
 	switch string(action) {
 	case "accept", "allow", "pass":
 		rec.Success = Bool(true)

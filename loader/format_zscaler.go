@@ -111,14 +111,7 @@ func zscalerParseLine(ctx *ParseContext, line []byte, rec *Record) error {
 	rec.SrcIP = src
 	rec.DstIP = dst
 	rec.IPProtocol = kvProto([]byte(ev.Proto))
-	if !kvPortless(rec.IPProtocol) {
-		if p, ok := kvPort([]byte(ev.Csport)); ok {
-			rec.SrcPort = p
-		}
-		if p, ok := kvPort([]byte(ev.Cdport)); ok {
-			rec.DstPort = p
-		}
-	}
+	kvLenientPorts(rec, []byte(ev.Csport), []byte(ev.Cdport))
 	for _, u := range []zscalerStr{ev.Login, ev.User} {
 		if s := zscalerUser(string(u)); s != "" {
 			rec.Username = s

@@ -197,6 +197,46 @@ func kvPort(b []byte) (NullInt32, bool) {
 	return Int32(int32(v)), true
 }
 
+// kvLenientPorts sets rec's ports, unless its protocol is portless, from
+// texts kept only where they are ports; any other text leaves that port
+// NULL (formats whose port fields may hold placeholders).
+func kvLenientPorts(rec *Record, sport, dport []byte) {
+	if kvPortless(rec.IPProtocol) {
+		return
+	}
+	if p, ok := kvPort(sport); ok {
+		rec.SrcPort = p
+	}
+	if p, ok := kvPort(dport); ok {
+		rec.DstPort = p
+	}
+}
+
+// kvStrictPorts sets rec's ports, unless its protocol is portless (ICMP
+// may carry type and code in the port fields: never read as ports), from
+// texts that may be absent (nil). A text present that is not a port is
+// the error bad makes from the port's name (srcName or dstName) and text.
+func kvStrictPorts(rec *Record, sport, dport []byte, srcName, dstName string, bad func(name string, text []byte) error) error {
+	if kvPortless(rec.IPProtocol) {
+		return nil
+	}
+	if sport != nil {
+		p, ok := kvPort(sport)
+		if !ok {
+			return bad(srcName, sport)
+		}
+		rec.SrcPort = p
+	}
+	if dport != nil {
+		p, ok := kvPort(dport)
+		if !ok {
+			return bad(dstName, dport)
+		}
+		rec.DstPort = p
+	}
+	return nil
+}
+
 // kvProtoNames maps IANA protocol numbers to the lowercase names used in
 // the ipProtocol column.
 var kvProtoNames = map[int64]string{

@@ -50,23 +50,10 @@ func ciscoCheckTable(t *testing.T, format string, cases []ciscoWant) {
 			t.Errorf("case %d: %v", i, err)
 			continue
 		}
-		port := func(p NullInt32) int32 {
-			if !p.Valid {
-				return -1
-			}
-			return p.V
-		}
-		succ := -1
-		if r.Success.Valid {
-			succ = 0
-			if r.Success.V {
-				succ = 1
-			}
-		}
 		got := ciscoWant{
 			line: c.line, time: r.Time.UTC().Format(time.RFC3339Nano), obj: r.ObjectType,
-			src: r.SrcIP, dst: r.DstIP, sport: port(r.SrcPort), dport: port(r.DstPort),
-			proto: r.IPProtocol, success: succ, user: r.Username, host: r.SrcHostname, id: r.DeviceEventID,
+			src: r.SrcIP, dst: r.DstIP, sport: portOrNone(r.SrcPort), dport: portOrNone(r.DstPort),
+			proto: r.IPProtocol, success: boolOrNone(r.Success), user: r.Username, host: r.SrcHostname, id: r.DeviceEventID,
 		}
 		if got != c {
 			t.Errorf("case %d:\n got %+v\nwant %+v", i, got, c)

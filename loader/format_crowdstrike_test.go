@@ -31,15 +31,7 @@ func TestCrowdStrikeGolden(t *testing.T) {
 	if r := c.Records[3]; r.SrcHostname != "" || r.DeviceEventID != "NetworkReceiveAcceptIP4" {
 		t.Errorf("record 3: %+v", r)
 	}
-	wantQ := []int64{12, 13, 14, 15}
-	if len(c.Quarantined) != len(wantQ) {
-		t.Fatalf("quarantined %v, want lines %v", c.Quarantined, wantQ)
-	}
-	for i, q := range c.Quarantined {
-		if q.Pos != wantQ[i] {
-			t.Errorf("quarantine %d at line %d, want %d", i, q.Pos, wantQ[i])
-		}
-	}
+	c.checkQuarantinedAt(t, 12, 13, 14, 15)
 	if len(c.Skips) != 3 {
 		t.Errorf("skips %v", c.Skips)
 	}

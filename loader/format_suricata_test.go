@@ -35,15 +35,7 @@ func TestSuricataGolden(t *testing.T) {
 			t.Errorf("record %d vendor %q", i, c.Records[i].Vendor)
 		}
 	}
-	wantQ := []int64{19, 20, 21, 22}
-	if len(c.Quarantined) != len(wantQ) {
-		t.Fatalf("quarantined %v, want lines %v", c.Quarantined, wantQ)
-	}
-	for i, q := range c.Quarantined {
-		if q.Pos != wantQ[i] {
-			t.Errorf("quarantine %d at line %d, want %d", i, q.Pos, wantQ[i])
-		}
-	}
+	c.checkQuarantinedAt(t, 19, 20, 21, 22)
 	if n := c.Skips["suricata: dns event, not a connection"] + c.Skips["suricata: http event, not a connection"] +
 		c.Skips["suricata: stats event, not a connection"] + c.Skips["suricata: anomaly event, not a connection"]; n != 4 {
 		t.Errorf("skips %v", c.Skips)

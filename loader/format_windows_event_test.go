@@ -115,15 +115,7 @@ func TestWindowsJSONGolden(t *testing.T) {
 	if r := c.Records[5]; r.SrcHostname != "ws-0042.corp.example" || r.Username != `CORP\alice` {
 		t.Errorf("nxlog sysmon: %+v", r)
 	}
-	wantQ := []int64{10, 11}
-	if len(c.Quarantined) != len(wantQ) {
-		t.Fatalf("quarantined %v, want lines %v", c.Quarantined, wantQ)
-	}
-	for i, q := range c.Quarantined {
-		if q.Pos != wantQ[i] {
-			t.Errorf("quarantine %d at line %d, want %d", i, q.Pos, wantQ[i])
-		}
-	}
+	c.checkQuarantinedAt(t, 10, 11)
 	if len(c.Skips) != 2 {
 		t.Errorf("skips %v", c.Skips)
 	}

@@ -20,20 +20,7 @@ type zeekWant struct {
 
 func zeekCheckRecord(t *testing.T, i int, r Record, w zeekWant) {
 	t.Helper()
-	port := func(p NullInt32) int32 {
-		if !p.Valid {
-			return -1
-		}
-		return p.V
-	}
-	succ := -1
-	if r.Success.Valid {
-		succ = 0
-		if r.Success.V {
-			succ = 1
-		}
-	}
-	got := zeekWant{r.SrcIP, r.DstIP, port(r.SrcPort), port(r.DstPort), r.IPProtocol, r.ObjectType, succ, r.Time.UTC().Format(time.RFC3339Nano)}
+	got := zeekWant{r.SrcIP, r.DstIP, portOrNone(r.SrcPort), portOrNone(r.DstPort), r.IPProtocol, r.ObjectType, boolOrNone(r.Success), r.Time.UTC().Format(time.RFC3339Nano)}
 	if got != w {
 		t.Errorf("record %d:\n got  %+v\n want %+v", i, got, w)
 	}
@@ -96,15 +83,7 @@ func TestZeekTSVGolden(t *testing.T) {
 			t.Errorf("record %d: metadata %q %q %q", i, r.Vendor, r.Product, r.DeviceEventID)
 		}
 	}
-	wantQ := []int64{16, 17, 18, 19}
-	if len(c.Quarantined) != len(wantQ) {
-		t.Fatalf("quarantined %v, want lines %v", c.Quarantined, wantQ)
-	}
-	for i, q := range c.Quarantined {
-		if q.Pos != wantQ[i] {
-			t.Errorf("quarantine %d at line %d, want %d", i, q.Pos, wantQ[i])
-		}
-	}
+	c.checkQuarantinedAt(t, 16, 17, 18, 19)
 	if c.Skips["zeek: dns log, not conn"] != 1 {
 		t.Errorf("skips %v", c.Skips)
 	}
@@ -151,15 +130,7 @@ func TestZeekJSONGolden(t *testing.T) {
 	for i, w := range want {
 		zeekCheckRecord(t, i, c.Records[i], w)
 	}
-	wantQ := []int64{9, 10, 11, 12}
-	if len(c.Quarantined) != len(wantQ) {
-		t.Fatalf("quarantined %v, want lines %v", c.Quarantined, wantQ)
-	}
-	for i, q := range c.Quarantined {
-		if q.Pos != wantQ[i] {
-			t.Errorf("quarantine %d at line %d, want %d", i, q.Pos, wantQ[i])
-		}
-	}
+	c.checkQuarantinedAt(t, 9, 10, 11, 12)
 	if len(c.Skips) != 2 {
 		t.Errorf("skips %v", c.Skips)
 	}

@@ -32,6 +32,40 @@ type quarantined struct {
 	Reason string `json:"reason"`
 }
 
+// checkQuarantinedAt asserts that exactly the lines want were quarantined,
+// in that order.
+func (c *collector) checkQuarantinedAt(t *testing.T, want ...int64) {
+	t.Helper()
+	if len(c.Quarantined) != len(want) {
+		t.Fatalf("quarantined %v, want lines %v", c.Quarantined, want)
+	}
+	for i, q := range c.Quarantined {
+		if q.Pos != want[i] {
+			t.Errorf("quarantine %d at line %d, want %d", i, q.Pos, want[i])
+		}
+	}
+}
+
+// portOrNone is a port for comparison in field tables: -1 when NULL.
+func portOrNone(p NullInt32) int32 {
+	if !p.Valid {
+		return -1
+	}
+	return p.V
+}
+
+// boolOrNone is a flag for comparison in field tables: -1 when NULL, else
+// 0 or 1.
+func boolOrNone(b NullBool) int {
+	switch {
+	case !b.Valid:
+		return -1
+	case b.V:
+		return 1
+	}
+	return 0
+}
+
 func (c *collector) Emit(r *Record) {
 	cp := *r
 	cp.ListMatches = append([]string(nil), r.ListMatches...)

@@ -11,17 +11,22 @@ import (
 	"time"
 )
 
-func TestKVScannerEq(t *testing.T) {
-	in := `<189>word date=2024-03-02 msg="a \"quoted\" b" appName='General HTTPS' empty="" k=v x=`
-	s := kvNewEq([]byte(in))
+// kvPairs reads every pair of s as "key|value".
+func kvPairs(s *kvScanner) []string {
 	var got []string
 	for {
 		k, v, esc, ok := s.next()
 		if !ok {
-			break
+			return got
 		}
 		got = append(got, string(k)+"|"+kvString(v, esc))
 	}
+}
+
+func TestKVScannerEq(t *testing.T) {
+	in := `<189>word date=2024-03-02 msg="a \"quoted\" b" appName='General HTTPS' empty="" k=v x=`
+	s := kvNewEq([]byte(in))
+	got := kvPairs(&s)
 	want := []string{"date|2024-03-02", `msg|a "quoted" b`, "appName|General HTTPS", "empty|", "k|v", "x|"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("got %q, want %q", got, want)
@@ -40,14 +45,7 @@ func TestKVScannerEq(t *testing.T) {
 func TestKVScannerColon(t *testing.T) {
 	in := `[flags:"1"; sys_message::"a; b"; tag:"x=y[z\]"; src:"10.0.0.1"; bare:7; dst:"10.0.0.2"]`
 	s := kvNewColon([]byte(in))
-	var got []string
-	for {
-		k, v, esc, ok := s.next()
-		if !ok {
-			break
-		}
-		got = append(got, string(k)+"|"+kvString(v, esc))
-	}
+	got := kvPairs(&s)
 	want := []string{"flags|1", "sys_message|a; b", "tag|x=y[z]", "src|10.0.0.1", "bare|7", "dst|10.0.0.2"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("got %q, want %q", got, want)

@@ -32,6 +32,8 @@ type Config struct {
 	// Webhook, when set, queues each new signal in the outbox in the
 	// transaction that records it.
 	Webhook *Webhook
+	// Engine finds the crossings: EngineGo ("" too) or EngineSQL.
+	Engine string
 }
 
 func (c *Config) now() time.Time {
@@ -66,10 +68,9 @@ type carried struct {
 	prior      map[string]priorSignal // last unsuppressed signal per entity
 	emitted    map[string]bool        // ids already emitted
 	// stateful runs look only at crossings at or after their earliest new
-	// record (earlier ones cannot change), keep a copy of the new records
-	// (table fresh) for the tail, and add the carried tail to work.
+	// record (earlier ones cannot change), keep the new records (table
+	// fresh) for the tail, and add the carried tail to the records.
 	stateful bool
-	loadTail func(ctx context.Context, conn *sql.Conn) error
 	// range limits which records a backfill analyses; zero: open.
 	from, to time.Time
 	// holdFrom, when set, holds back crossings at or after it: later
@@ -107,6 +108,7 @@ type analysis struct {
 	minTime   time.Time // earliest accepted qualifying record
 	maxTime   time.Time // latest accepted record
 	pending   int       // crossings held back until they are final
+	fresh     []record  // the engine in Go: the batch's qualifying records (stateful)
 }
 
 // analyze loads inputs into the connection's temporary tables and finds
@@ -165,12 +167,19 @@ func analyze(ctx context.Context, conn *sql.Conn, inputs []loader.Input, cfg *Co
 	if !st.from.IsZero() || !st.to.IsZero() {
 		a.summary.Conditions = append(a.summary.Conditions, "outside_range")
 	}
+	rejectedAt := func() (map[string]int64, error) { return quarantineRejected(ctx, conn, q, inputs) }
+	if cfg.Engine != EngineSQL {
+		if err := a.analyzeInGo(ctx, conn, ld.Sink(), cfg, st, rejectedAt, stage); err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
 	rejected, err := a.readFunnel(ctx, conn, c, st)
 	if err != nil {
 		return nil, err
 	}
 	if rejected > 0 {
-		if err := quarantineRejected(ctx, conn, q, inputs); err != nil {
+		if _, err := rejectedAt(); err != nil {
 			return nil, err
 		}
 	}
@@ -213,37 +222,48 @@ func (a *analysis) readFunnel(ctx context.Context, conn *sql.Conn, c *psql.Compi
 		if err := rows.Scan(dest...); err != nil {
 			return 0, fmt.Errorf("read the funnel: %w", err)
 		}
-		name, isRejected, qualifying := c.Outcome(code)
-		switch {
-		case isRejected:
-			a.summary.RejectedByReason[reason.String] += n
-			a.summary.RecordsRejected += n
-			rejected += n
-		case qualifying:
-			a.summary.RecordsQualifying += n
-			if !st.lateBefore.IsZero() {
-				a.summary.RecordsLate += late
-			}
-		default:
-			a.summary.DroppedByCondition[name] += n
-			if name == psql.ListCondition {
-				for i, k := range perList {
-					if k > 0 {
-						a.summary.ExcludedByList[lists[i]] += k
-					}
-				}
-			}
-		}
+		rejected += a.countOutcome(c, st, code, reason.String, n, late, perList)
 	}
 	return rejected, rows.Err()
 }
 
+// countOutcome adds n records of one funnel code to the summary (late of
+// them older than the lateness bound, perList of them in each exclusion
+// list) and returns how many of them were rejected.
+func (a *analysis) countOutcome(c *psql.Compiled, st *carried, code int, reason string, n, late int64, perList []int64) (rejected int64) {
+	name, isRejected, qualifying := c.Outcome(code)
+	switch {
+	case isRejected:
+		if reason != "" {
+			a.summary.RejectedByReason[reason] += n
+		}
+		a.summary.RecordsRejected += n
+		return n
+	case qualifying:
+		a.summary.RecordsQualifying += n
+		if !st.lateBefore.IsZero() {
+			a.summary.RecordsLate += late
+		}
+	default:
+		a.summary.DroppedByCondition[name] += n
+		if name == psql.ListCondition {
+			for i, k := range perList {
+				if k > 0 {
+					a.summary.ExcludedByList[c.Resolved.ExclusionLists[i]] += k
+				}
+			}
+		}
+	}
+	return 0
+}
+
 // quarantineRejected sets aside records that parsed but cannot be used (no
-// timestamp, an address that is not an IP), with their input and row.
-func quarantineRejected(ctx context.Context, conn *sql.Conn, q *loader.Quarantine, inputs []loader.Input) error {
+// timestamp, an address that is not an IP), with their input and row, and
+// counts them by reason.
+func quarantineRejected(ctx context.Context, conn *sql.Conn, q *loader.Quarantine, inputs []loader.Input) (map[string]int64, error) {
 	rows, err := conn.QueryContext(ctx, `SELECT input_id, row_no, reject_reason FROM enriched WHERE reject_reason IS NOT NULL ORDER BY input_id, row_no`)
 	if err != nil {
-		return fmt.Errorf("rejected records: %w", err)
+		return nil, fmt.Errorf("rejected records: %w", err)
 	}
 	defer rows.Close()
 	type rejected struct {
@@ -255,29 +275,31 @@ func quarantineRejected(ctx context.Context, conn *sql.Conn, q *loader.Quarantin
 	for rows.Next() {
 		var r rejected
 		if err := rows.Scan(&r.id, &r.row, &r.reason); err != nil {
-			return err
+			return nil, err
 		}
 		all = append(all, r)
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	rows.Close()
+	byReason := map[string]int64{}
 	for _, r := range all {
+		byReason[r.reason]++
 		raw, err := rejectedRaw(ctx, conn, r.id, r.row)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := q.Add(inputs[r.id-1].Path, r.row, raw, r.reason); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return byReason, nil
 }
 
 func rejectedRaw(ctx context.Context, conn *sql.Conn, inputID int32, row int64) ([]byte, error) {
 	var raw string
-	err := conn.QueryRowContext(ctx, `SELECT to_json(r)::VARCHAR FROM batch_raw r WHERE input_id = ? AND row_no = ? LIMIT 1`, inputID, row).Scan(&raw)
+	err := conn.QueryRowContext(ctx, `SELECT to_json(r)::VARCHAR FROM (SELECT * EXCLUDE (record_no) FROM batch_raw WHERE input_id = ? AND row_no = ? LIMIT 1) r`, inputID, row).Scan(&raw)
 	if err != nil {
 		return nil, fmt.Errorf("read rejected row %d: %w", row, err)
 	}
@@ -308,31 +330,43 @@ func (a *analysis) buildWork(ctx context.Context, conn *sql.Conn, c *psql.Compil
 			return fmt.Errorf("keep new records: %w", err)
 		}
 	}
-	if st.loadTail != nil {
-		if err := st.loadTail(ctx, conn); err != nil {
-			return err
+	if st.stateful {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO work
+			SELECT s.id, t.grp, d.id, t.ts, t.hostname, t.username
+			FROM tail t JOIN ip_ids s ON s.ip = t.entity JOIN ip_ids d ON d.ip = t.dst`); err != nil {
+			return fmt.Errorf("load the tail: %w", err)
 		}
 	}
 	return nil
 }
 
-func (a *analysis) findSignals(ctx context.Context, conn *sql.Conn, c *psql.Compiled, st *carried) error {
-	since := st.since
+// crossingBounds returns the earliest crossing of interest (false: none
+// can be new) and the time from which crossings are held back (zero: none).
+func (a *analysis) crossingBounds(st *carried) (since, holdFrom time.Time, ok bool) {
+	since = st.since
 	if st.stateful {
 		since = a.minTime
 		if !st.pendingSince.IsZero() && (since.IsZero() || st.pendingSince.Before(since)) {
 			since = st.pendingSince
 		}
 		if since.IsZero() {
-			return nil // nothing new and nothing pending: nothing can cross
+			return since, holdFrom, false // nothing new and nothing pending: nothing can cross
 		}
 	}
-	var holdFrom time.Time
 	if st.holdFrom != nil {
 		holdFrom = st.holdFrom(a.maxTime)
 	}
 	if since.IsZero() {
 		since = farPast
+	}
+	return since, holdFrom, true
+}
+
+// findSignals runs the crossings SQL (--engine sql) over work.
+func (a *analysis) findSignals(ctx context.Context, conn *sql.Conn, c *psql.Compiled, st *carried) error {
+	since, holdFrom, ok := a.crossingBounds(st)
+	if !ok {
+		return nil
 	}
 	rows, err := conn.QueryContext(ctx, c.Crossings, since)
 	if err != nil {
@@ -346,20 +380,33 @@ func (a *analysis) findSignals(ctx context.Context, conn *sql.Conn, c *psql.Comp
 			return fmt.Errorf("read crossing: %w", err)
 		}
 		x.DstSample = sample.Get()
-		a.summary.Episodes++
-		if !holdFrom.IsZero() && !x.CrossedAt.Before(holdFrom) {
-			a.pending++
-			continue
-		}
-		s := newSignal(c, x)
-		if st.emitted[s.SignalID] {
-			continue
-		}
-		a.signals = append(a.signals, s)
+		a.addCrossing(c, st, holdFrom, x)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	a.finishSignals(c, st)
+	return nil
+}
+
+// addCrossing counts an episode and keeps its signal unless it is held
+// back or was emitted before.
+func (a *analysis) addCrossing(c *psql.Compiled, st *carried, holdFrom time.Time, x Crossing) {
+	a.summary.Episodes++
+	if !holdFrom.IsZero() && !x.CrossedAt.Before(holdFrom) {
+		a.pending++
+		return
+	}
+	s := newSignal(c, x)
+	if st.emitted[s.SignalID] {
+		return
+	}
+	a.signals = append(a.signals, s)
+}
+
+// finishSignals applies suppression to the kept signals, in crossing
+// order, and counts them.
+func (a *analysis) finishSignals(c *psql.Compiled, st *carried) {
 	prior := st.prior
 	if prior == nil {
 		prior = map[string]priorSignal{}
@@ -371,7 +418,6 @@ func (a *analysis) findSignals(ctx context.Context, conn *sql.Conn, c *psql.Comp
 			a.summary.Suppressed++
 		}
 	}
-	return nil
 }
 
 // Detect analyses inputs on their own (DESIGN §2's one-shot mode): no

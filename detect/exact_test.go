@@ -180,34 +180,37 @@ func TestExactness(t *testing.T) {
 	}(), wantSignals: 0})
 
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			e.params = tt.params
-			if tt.internal != nil {
-				e.enrich.InternalNetworks = nil
-				for _, c := range tt.internal {
-					p, err := loader.ParsePrefix(c)
+		for _, engine := range []string{EngineGo, EngineSQL} {
+			t.Run(engine+"/"+tt.name, func(t *testing.T) {
+				e := newEnv(t)
+				e.engine = engine
+				e.params = tt.params
+				if tt.internal != nil {
+					e.enrich.InternalNetworks = nil
+					for _, c := range tt.internal {
+						p, err := loader.ParsePrefix(c)
+						if err != nil {
+							t.Fatal(err)
+						}
+						e.enrich.InternalNetworks = append(e.enrich.InternalNetworks, p)
+					}
+				}
+				for name, cidr := range tt.lists {
+					ml, err := loader.ParseMatchList(name, strings.NewReader(cidr+"\n"))
 					if err != nil {
 						t.Fatal(err)
 					}
-					e.enrich.InternalNetworks = append(e.enrich.InternalNetworks, p)
+					e.enrich.MatchLists = append(e.enrich.MatchLists, ml)
 				}
-			}
-			for name, cidr := range tt.lists {
-				ml, err := loader.ParseMatchList(name, strings.NewReader(cidr+"\n"))
-				if err != nil {
-					t.Fatal(err)
+				out := e.detect(tt.flows)
+				if len(out.Signals) != tt.wantSignals {
+					t.Fatalf("got %d signals, want %d: %+v\nfunnel %+v", len(out.Signals), tt.wantSignals, out.Signals, out.Summary)
 				}
-				e.enrich.MatchLists = append(e.enrich.MatchLists, ml)
-			}
-			out := e.detect(tt.flows)
-			if len(out.Signals) != tt.wantSignals {
-				t.Fatalf("got %d signals, want %d: %+v\nfunnel %+v", len(out.Signals), tt.wantSignals, out.Signals, out.Summary)
-			}
-			if tt.check != nil {
-				tt.check(t, out)
-			}
-		})
+				if tt.check != nil {
+					tt.check(t, out)
+				}
+			})
+		}
 	}
 }
 

@@ -75,6 +75,7 @@ type env struct {
 	store  *Store
 	params psql.Params
 	enrich *loader.Enrichment
+	engine string // "": the default
 }
 
 func newEnv(t testing.TB) *env {
@@ -106,7 +107,7 @@ func (e *env) compiled() *psql.Compiled {
 }
 
 func (e *env) config() Config {
-	return Config{Compiled: e.compiled(), Enrichment: e.enrich, Format: loader.FormatAuto, OutDir: filepath.Join(e.dir, "out"), Parse: &loader.ParseContext{Year: 2024}}
+	return Config{Compiled: e.compiled(), Enrichment: e.enrich, Format: loader.FormatAuto, OutDir: filepath.Join(e.dir, "out"), Parse: &loader.ParseContext{Year: 2024}, Engine: e.engine}
 }
 
 // detect runs a one-shot detect over the flows.

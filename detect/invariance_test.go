@@ -67,9 +67,10 @@ func batchSpan(b []flow) (time.Time, time.Time) {
 // invarianceCheck runs the batches through stateful runs as arrange says
 // (which batches go into the inbox before each run) and compares the union
 // of emitted signals with one detect over everything.
-func invarianceCheck(t *testing.T, rng *rand.Rand, sc splitCase, ro RunOptions, arrange func(n int) [][]int) int {
+func invarianceCheck(t *testing.T, rng *rand.Rand, engine string, sc splitCase, ro RunOptions, arrange func(n int) [][]int) int {
 	t.Helper()
 	e := newEnv(t)
+	e.engine = engine
 	e.params.Threshold = 3 + rng.Intn(3)
 	e.enrich.InternalNetworks = append(e.enrich.InternalNetworks, mustPrefix("fd00::/8"))
 	cfg := e.config()
@@ -147,6 +148,10 @@ func invarianceCheck(t *testing.T, rng *rand.Rand, sc splitCase, ro RunOptions, 
 // one or several files per run (named against event-time order), with
 // duplicated files: the union of the runs' signals equals one detect over
 // everything, field by field, and one more run emits nothing.
+// engines are the crossing engines; the invariance tests alternate them
+// from split to split.
+var engines = []string{EngineGo, EngineSQL}
+
 func TestBatchInvariance(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	splits := 100
@@ -156,7 +161,7 @@ func TestBatchInvariance(t *testing.T) {
 	compared := 0
 	for i := 0; i < splits; i++ {
 		sc := randomSplit(rng, true)
-		compared += invarianceCheck(t, rng, sc, RunOptions{Mode: "run", AllowedLateness: DefaultAllowedLateness}, func(n int) [][]int {
+		compared += invarianceCheck(t, rng, engines[i%2], sc, RunOptions{Mode: "run", AllowedLateness: DefaultAllowedLateness}, func(n int) [][]int {
 			var groups [][]int
 			for k := 0; k < n; {
 				var g []int
@@ -203,7 +208,7 @@ func TestBatchInvarianceOutOfOrder(t *testing.T) {
 				k++
 			}
 		}
-		compared += invarianceCheck(t, rng, sc, RunOptions{Mode: "run", AllowedLateness: DefaultAllowedLateness, EmitFinalOnly: true}, func(n int) [][]int {
+		compared += invarianceCheck(t, rng, engines[i%2], sc, RunOptions{Mode: "run", AllowedLateness: DefaultAllowedLateness, EmitFinalOnly: true}, func(n int) [][]int {
 			groups := make([][]int, n)
 			for k, b := range order {
 				groups[k] = []int{b}

@@ -168,10 +168,18 @@ func randomFlows(rng *rand.Rand) []flow {
 	return out
 }
 
-// TestSQLMatchesOracle runs the compiled SQL and the oracle on 200 random
-// inputs and compares every signal field by field.
-func TestSQLMatchesOracle(t *testing.T) {
+// TestEnginesMatchOracle runs each engine, the Go one and the compiled
+// SQL, and the oracle on 200 random inputs and compares every signal field
+// by field.
+func TestEnginesMatchOracle(t *testing.T) {
+	for _, engine := range []string{EngineGo, EngineSQL} {
+		t.Run(engine, func(t *testing.T) { engineMatchesOracle(t, engine) })
+	}
+}
+
+func engineMatchesOracle(t *testing.T, engine string) {
 	e := newEnv(t)
+	e.engine = engine
 	internal := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("fd00::/8")}
 	e.enrich.InternalNetworks = internal
 	rng := rand.New(rand.NewSource(20261204))
@@ -190,7 +198,7 @@ func TestSQLMatchesOracle(t *testing.T) {
 		want := oracle(flows, threshold, window, suppression, internal)
 		totalSignals += len(want)
 		if len(got.Signals) != len(want) {
-			t.Fatalf("case %d (threshold %d, window %s): SQL found %d signals, oracle %d\nSQL:    %v\noracle: %v", i, threshold, window, len(got.Signals), len(want), brief(got.Signals), brief(want))
+			t.Fatalf("case %d (threshold %d, window %s): %s found %d signals, oracle %d\n%s:    %v\noracle: %v", i, threshold, window, engine, len(got.Signals), len(want), engine, brief(got.Signals), brief(want))
 		}
 		for j := range want {
 			g, w := got.Signals[j], want[j]
@@ -203,7 +211,7 @@ func TestSQLMatchesOracle(t *testing.T) {
 			gotFields := []any{g.SignalID, g.SrcDeviceIP, g.DstPort, g.CrossedAt.UTC(), g.FirstSeen.UTC(), g.DistinctDstCount, g.RecordCount, g.DstSample, g.SrcHostname, g.Username, g.Suppressed, g.SuppressedReason}
 			wantFields := []any{w.SignalID, w.SrcDeviceIP, w.DstPort, w.CrossedAt.UTC(), w.FirstSeen.UTC(), w.DistinctDstCount, w.RecordCount, w.DstSample, w.SrcHostname, w.Username, w.Suppressed, w.SuppressedReason}
 			if !reflect.DeepEqual(gotFields, wantFields) {
-				t.Errorf("case %d signal %d differs\nSQL:    %v\noracle: %v", i, j, gotFields, wantFields)
+				t.Errorf("case %d signal %d differs\n%s:    %v\noracle: %v", i, j, engine, gotFields, wantFields)
 			}
 		}
 	}

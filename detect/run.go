@@ -90,6 +90,12 @@ func (s *Store) Run(ctx context.Context, inputs []loader.Input, cfg Config, ro R
 	if a.maxTime.After(newWatermark) {
 		newWatermark = a.maxTime
 	}
+	horizon := newWatermark.Add(-cfg.Compiled.Resolved.Window - ro.AllowedLateness - tailMargin)
+	if cfg.Engine != EngineSQL && !newWatermark.IsZero() {
+		if err := a.stageFresh(ctx, conn, horizon); err != nil {
+			return nil, err
+		}
+	}
 	if err := stageSignals(ctx, conn, a, true, !ro.Printing); err != nil {
 		return nil, err
 	}
@@ -118,7 +124,6 @@ func (s *Store) Run(ctx context.Context, inputs []loader.Input, cfg Config, ro R
 		if newWatermark.IsZero() {
 			return nil
 		}
-		horizon := newWatermark.Add(-cfg.Compiled.Resolved.Window - ro.AllowedLateness - tailMargin)
 		if _, err := tx.ExecContext(ctx, `DELETE FROM tail WHERE ts < ?`, horizon); err != nil {
 			return fmt.Errorf("prune the tail: %w", err)
 		}
@@ -268,15 +273,6 @@ func (s *Store) loadCarried(ctx context.Context, conn *sql.Conn, cfg *Config, ro
 		st.emitted[id] = true
 	}
 	rows.Close()
-	st.loadTail = func(ctx context.Context, conn *sql.Conn) error {
-		_, err := conn.ExecContext(ctx, `INSERT INTO work
-			SELECT s.id, t.grp, d.id, t.ts, t.hostname, t.username
-			FROM tail t JOIN ip_ids s ON s.ip = t.entity JOIN ip_ids d ON d.ip = t.dst`)
-		if err != nil {
-			return fmt.Errorf("load the tail: %w", err)
-		}
-		return nil
-	}
 	return st, wm.Time, nil
 }
 

@@ -42,7 +42,8 @@ const createParsedTable = `CREATE OR REPLACE TEMP TABLE batch_parsed (
 	metadata_product VARCHAR,
 	metadata_deviceEventId VARCHAR,
 	input_id INTEGER,
-	row_no BIGINT
+	row_no BIGINT,
+	record_no BIGINT
 )`
 
 // rawSchema is the Arrow form of batch_parsed, column for column.
@@ -65,6 +66,7 @@ var rawSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "metadata_deviceEventId", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "input_id", Type: arrow.PrimitiveTypes.Int32, Nullable: false},
 	{Name: "row_no", Type: arrow.PrimitiveTypes.Int64, Nullable: false},
+	{Name: "record_no", Type: arrow.PrimitiveTypes.Int64, Nullable: false},
 }, nil)
 
 // arrowRowsPerBatch is how many records one Arrow record batch holds.
@@ -101,8 +103,10 @@ func NewArrowSink(ctx context.Context, conn *sql.Conn) (*ArrowSink, error) {
 	return s, nil
 }
 
-// Append adds one record from input inputID at position rowNo.
-func (s *ArrowSink) Append(ctx context.Context, r *Record, inputID int32, rowNo int64) error {
+// Append adds one record from input inputID at position rowNo (its line
+// or row, which several records of one line share) as the recordNo-th
+// record of that input (unique within it).
+func (s *ArrowSink) Append(ctx context.Context, r *Record, inputID int32, rowNo, recordNo int64) error {
 	b := s.builder
 	ts := b.Field(0).(*array.TimestampBuilder)
 	if r.Time.IsZero() {
@@ -136,6 +140,7 @@ func (s *ArrowSink) Append(ctx context.Context, r *Record, inputID int32, rowNo 
 	appendString(b.Field(15), r.DeviceEventID)
 	b.Field(16).(*array.Int32Builder).Append(inputID)
 	b.Field(17).(*array.Int64Builder).Append(rowNo)
+	b.Field(18).(*array.Int64Builder).Append(recordNo)
 	s.rows++
 	if s.rows >= arrowRowsPerBatch {
 		return s.Flush(ctx)
@@ -178,6 +183,13 @@ func (s *ArrowSink) InsertReader(ctx context.Context, reader array.RecordReader,
 
 // Close releases the builder.
 func (s *ArrowSink) Close() { s.builder.Release() }
+
+// Query runs a query on the sink's connection and returns its result as
+// Arrow record batches: columns of fixed-width values cross into Go without
+// a conversion per value.
+func (s *ArrowSink) Query(ctx context.Context, query string, args ...any) (array.RecordReader, error) {
+	return s.arrow.QueryContext(ctx, query, args...)
+}
 
 func appendString(b array.Builder, v string) {
 	sb := b.(*array.StringBuilder)

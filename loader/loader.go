@@ -241,7 +241,7 @@ func (e *emitter) Emit(r *Record) {
 	}
 	e.res.Records++
 	if e.err == nil {
-		e.err = e.l.sink.Append(e.ctx, r, e.inputID, pos)
+		e.err = e.l.sink.Append(e.ctx, r, e.inputID, pos, e.ordinal)
 	}
 }
 

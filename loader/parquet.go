@@ -55,7 +55,7 @@ func parquetSelect(ctx context.Context, conn *sql.Conn, path string, inputID int
 			return "", stats, "", fmt.Errorf("read parquet %s as %s: %w", path, layout.format, err)
 		}
 		stats = FormatStats{Read: total, Connections: kept, Skipped: total - kept}
-		sel = fmt.Sprintf(`SELECT %s, %d::INTEGER AS input_id, file_row_number + 1 AS row_no FROM read_parquet('%s', file_row_number = true) WHERE %s`,
+		sel = fmt.Sprintf(`SELECT %s, %d::INTEGER AS input_id, file_row_number + 1 AS row_no, file_row_number + 1 AS record_no FROM read_parquet('%s', file_row_number = true) WHERE %s`,
 			layout.selectList(types), inputID, path, layout.keep)
 		return sel, stats, layout.format, nil
 	}
@@ -79,7 +79,7 @@ func parquetSelect(ctx context.Context, conn *sql.Conn, path string, inputID int
 			cols = append(cols, fmt.Sprintf(`NULL::%s AS %q`, c.typ, c.name))
 		}
 	}
-	sel = fmt.Sprintf(`SELECT %s, %d::INTEGER AS input_id, file_row_number + 1 AS row_no FROM read_parquet('%s', file_row_number = true)`,
+	sel = fmt.Sprintf(`SELECT %s, %d::INTEGER AS input_id, file_row_number + 1 AS row_no, file_row_number + 1 AS record_no FROM read_parquet('%s', file_row_number = true)`,
 		strings.Join(cols, ", "), inputID, path)
 	return sel, FormatStats{Read: rows, Connections: rows}, FormatParquet, nil
 }

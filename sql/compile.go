@@ -41,9 +41,19 @@ type Compiled struct {
 	// Work inserts the qualifying records of enriched into work ($1: late
 	// before; $2, $3: the time range).
 	Work string
+	// Records reads every record of enriched once with its funnel code,
+	// for the crossing engine in Go ($1, $2: the time range);
+	// RecordsOpen is it without the range and without parameters.
+	Records, RecordsOpen string
 	// Hash identifies the SQL that produced a signal (sql_hash).
 	Hash string
+
+	listConditionCode int
 }
+
+// ListConditionCode is the funnel code of the condition named
+// match_lists (0: the rule has none).
+func (c *Compiled) ListConditionCode() int { return c.listConditionCode }
 
 // ConditionSQL is a rule condition with its parameters rendered.
 type ConditionSQL struct {
@@ -92,7 +102,10 @@ func Compile(r *Resolved) (*Compiled, error) {
 			data.ListConditionCode = len(data.Conditions)
 		}
 	}
-	out := &Compiled{Resolved: r}
+	if len(r.ExclusionLists) > maxExclusionLists {
+		return nil, fmt.Errorf("at most %d exclusion lists, got %d", maxExclusionLists, len(r.ExclusionLists))
+	}
+	out := &Compiled{Resolved: r, listConditionCode: data.ListConditionCode}
 	open := data
 	data.Bounded = true
 	for _, t := range []struct {
@@ -102,6 +115,7 @@ func Compile(r *Resolved) (*Compiled, error) {
 	}{
 		{"classify.sql", data, &out.Classify}, {"funnel.sql", data, &out.Funnel}, {"work.sql", data, &out.Work},
 		{"funnel.sql", open, &out.FunnelOpen}, {"work.sql", open, &out.WorkOpen}, {"crossings.sql", data, &out.Crossings},
+		{"records.sql", data, &out.Records}, {"records.sql", open, &out.RecordsOpen},
 	} {
 		var buf bytes.Buffer
 		if err := templates.ExecuteTemplate(&buf, t.name, t.data); err != nil {
@@ -114,14 +128,19 @@ func Compile(r *Resolved) (*Compiled, error) {
 	return out, nil
 }
 
+// maxExclusionLists bounds the exclusion lists: records.sql reports a
+// record's lists as the bits of one UBIGINT.
+const maxExclusionLists = 64
+
 // ListCondition is the rule condition whose dropped records the funnel
 // counts per exclusion list.
 const ListCondition = "match_lists"
 
-// Funnel outcome codes besides the conditions' 1..N.
+// Funnel outcome codes besides the conditions' 1..N (and N+1, a record
+// outside the time range).
 const (
 	outcomeRejected   = 0
-	outcomeQualifying = 255
+	OutcomeQualifying = 255
 )
 
 // Outcome names a funnel code: rejected (the row's reject_reason names
@@ -132,7 +151,7 @@ func (c *Compiled) Outcome(code int) (name string, rejected, qualifying bool) {
 	switch {
 	case code == outcomeRejected:
 		return "", true, false
-	case code == outcomeQualifying:
+	case code == OutcomeQualifying:
 		return "", false, true
 	case code >= 1 && code <= len(conds):
 		return conds[code-1].Name, false, false
@@ -150,6 +169,7 @@ func (c *Compiled) Script() string {
 		r.Threshold, r.Rule.DistinctCount, strings.Join(r.Rule.GroupBy, ", "), r.Window, r.Ports,
 		strings.Join(r.RecordTypes, ","), strings.Join(r.ExclusionLists, ","), r.Suppression)
 	fmt.Fprintf(&b, "\n-- 1. classify\n%s\n-- 2. funnel ($1, $2 = time range; $3 = late before)\n%s\n-- 3. work ($1 = late before; $2, $3 = time range)\n%s\n-- 4. crossings ($1 = earliest crossing of interest)\n%s", c.Classify, c.Funnel, c.Work, c.Crossings)
+	fmt.Fprintf(&b, "\n-- 5. records ($1, $2 = time range): the default engine (--engine go) reads them in one pass\n--    instead of 2-4 and finds the same crossings in Go (detect/engine.go)\n%s", c.Records)
 	return b.String()
 }
 

@@ -29,6 +29,7 @@ type commonFlags struct {
 	summaryPath string
 	logFormat   string
 	configPath  string
+	engine      string
 	// stateful commands only
 	lateness      time.Duration
 	emitFinalOnly bool
@@ -97,6 +98,7 @@ func (c *commonFlags) register(fs *flag.FlagSet, stateful bool) {
 	fs.StringVar(&c.summaryPath, "summary", "", "write the run's funnel as JSON to this file")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.configPath, "config", "", "YAML file whose keys are flag names; flags given on the command line win")
+	fs.StringVar(&c.engine, "engine", detect.EngineGo, "what finds the crossings: go (one pass over the records, fast) or sql (the compiled SQL that `portsweep compile` prints, step by step); both give the same signals")
 	c.webhook.register(fs)
 	if stateful {
 		fs.DurationVar(&c.lateness, "allowed-lateness", detect.DefaultAllowedLateness, "records older than the latest processed event time minus this are late: counted, not analysed")
@@ -133,6 +135,9 @@ func (c *commonFlags) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 	if c.webhook.format != sink.BodyNative && c.webhook.format != sink.BodyOCSF {
 		return nil, usagef("--webhook-format must be native or ocsf")
+	}
+	if c.engine != detect.EngineGo && c.engine != detect.EngineSQL {
+		return nil, usagef("unknown --engine %q: go or sql", c.engine)
 	}
 	if c.format != loader.FormatAuto {
 		if _, ok := loader.LookupFormat(c.format); !ok {
@@ -201,7 +206,7 @@ func (c *commonFlags) setup(ctx context.Context, stdin io.Reader, stderr io.Writ
 	}
 	return store, detect.Config{
 		Compiled: compiled, Enrichment: enrich, Format: c.format, OutDir: c.outDir,
-		Parse: &loader.ParseContext{}, Stdin: stdin, Log: log, Webhook: c.webhook.target(),
+		Parse: &loader.ParseContext{}, Stdin: stdin, Log: log, Webhook: c.webhook.target(), Engine: c.engine,
 	}, log, nil
 }
 

@@ -13,6 +13,7 @@ CREATE OR REPLACE TEMP VIEW enriched AS (
     SELECT
         r.input_id,
         r.row_no,
+        r.record_no,
         r."timestamp",
         r.objectType,
         CASE WHEN s.raw IS NULL THEN r.srcDevice_ip ELSE s.ip END AS srcDevice_ip,

@@ -1,0 +1,326 @@
+package detect
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/portsweep/portsweep/loader"
+	psql "github.com/portsweep/portsweep/sql"
+)
+
+// Engines that find the crossings.
+const (
+	EngineGo  = "go"  // one pass over the records, crossings in Go (engine.go)
+	EngineSQL = "sql" // the compiled SQL: funnel, work table, crossings.sql
+)
+
+// analyzeInGo is the default engine's part of a step: one pass over the
+// records counts the funnel and keeps the qualifying records, the carried
+// tail joins them, and the engine finds the crossings.
+func (a *analysis) analyzeInGo(ctx context.Context, conn *sql.Conn, arrow *loader.ArrowSink, cfg *Config, st *carried, rejectedAt func() (map[string]int64, error), stage func(string)) error {
+	c := cfg.Compiled
+	recs, rejected, err := a.readRecords(ctx, arrow, cfg, st)
+	if err != nil {
+		return err
+	}
+	if rejected > 0 {
+		reasons, err := rejectedAt()
+		if err != nil {
+			return err
+		}
+		for why, n := range reasons {
+			a.summary.RejectedByReason[why] += n
+		}
+	}
+	stage("records")
+	if st.stateful {
+		a.fresh = recs
+	}
+	var tailRecs []record
+	var tail []recordDetails
+	if st.stateful {
+		if tailRecs, tail, err = readTail(ctx, conn); err != nil {
+			return err
+		}
+	}
+	since, holdFrom, ok := a.crossingBounds(st)
+	if !ok {
+		return nil
+	}
+	r := c.Resolved
+	episodes, groups := findEpisodes([][]record{recs, tailRecs}, r.Threshold, r.Window.Microseconds(), since.UnixMicro())
+	a.summary.Groups = int64(groups)
+	stage("crossings")
+	if len(episodes) == 0 {
+		a.finishSignals(c, st)
+		return nil
+	}
+	var refs []int64
+	for _, e := range episodes {
+		for _, w := range e.window {
+			if w.ref >= 0 {
+				refs = append(refs, w.ref)
+			}
+		}
+	}
+	batch, err := lookupDetails(ctx, conn, refs)
+	if err != nil {
+		return err
+	}
+	ips, err := readIPs(ctx, conn)
+	if err != nil {
+		return err
+	}
+	details := func(ref int64) recordDetails {
+		if ref < 0 {
+			return tail[-ref-1]
+		}
+		return batch[ref]
+	}
+	crossings := make([]Crossing, len(episodes))
+	for i, e := range episodes {
+		crossings[i] = crossingOf(e, ips, details)
+	}
+	slices.SortFunc(crossings, func(x, y Crossing) int {
+		return cmp.Or(x.CrossedAt.Compare(y.CrossedAt), cmp.Compare(x.Entity, y.Entity), cmp.Compare(x.Group, y.Group))
+	})
+	for _, x := range crossings {
+		a.addCrossing(c, st, holdFrom, x)
+	}
+	a.finishSignals(c, st)
+	stage("details")
+	return nil
+}
+
+// readRecords reads every record once (the compiled records query):
+// their funnel codes into the summary, the qualifying ones that are not
+// late into the returned slice. It returns how many were rejected.
+func (a *analysis) readRecords(ctx context.Context, arrow *loader.ArrowSink, cfg *Config, st *carried) ([]record, int64, error) {
+	c := cfg.Compiled
+	query, args := c.RecordsOpen, []any(nil)
+	if !st.from.IsZero() || !st.to.IsZero() {
+		from, to := st.timeRange()
+		query, args = c.Records, []any{from, to}
+	}
+	reader, err := arrow.Query(ctx, query, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read records: %w", err)
+	}
+	defer reader.Release()
+	var counts [256]int64
+	var late, unidentified int64
+	perList := make([]int64, len(c.Resolved.ExclusionLists))
+	listCode := c.ListConditionCode()
+	lateBefore := int64(-1 << 63)
+	if !st.lateBefore.IsZero() {
+		lateBefore = st.lateBefore.UnixMicro()
+	}
+	minTS, maxTS := int64(1<<63-1), int64(-1<<63)
+	// Room for every record read: growing a slice of millions of records
+	// step by step copied it over and over (a second per 10M records);
+	// pages beyond those filled are never touched.
+	recs := make([]record, 0, a.summary.RecordsRead)
+	for reader.Next() {
+		batch := reader.RecordBatch()
+		code := batch.Column(0).(*array.Uint8)
+		lists := batch.Column(1).(*array.Uint64)
+		entity := batch.Column(2).(*array.Int32)
+		grp := batch.Column(3).(*array.Int32)
+		dst := batch.Column(4).(*array.Int32)
+		ts := batch.Column(5).(*array.Int64)
+		ref := batch.Column(6).(*array.Int64)
+		codes, entities, groups, dsts, times, refs := code.Values(), entity.Int32Values(), grp.Int32Values(), dst.Int32Values(), ts.Int64Values(), ref.Int64Values()
+		for i, k := range codes {
+			counts[k]++
+			switch {
+			case k == psql.OutcomeQualifying:
+				t := times[i]
+				if t < lateBefore {
+					late++
+					continue
+				}
+				if entity.IsNull(i) || dst.IsNull(i) {
+					unidentified++
+					continue
+				}
+				minTS, maxTS = min(minTS, t), max(maxTS, t)
+				recs = append(recs, record{group: groupKey(entities[i], groups[i]), ts: t, ref: refs[i], dst: dsts[i]})
+			case listCode != 0 && int(k) == listCode && lists.IsValid(i):
+				for l, bits := 0, lists.Value(i); bits != 0; l, bits = l+1, bits>>1 {
+					if bits&1 != 0 {
+						perList[l]++
+					}
+				}
+			}
+		}
+	}
+	if err := reader.Err(); err != nil {
+		return nil, 0, fmt.Errorf("read records: %w", err)
+	}
+	if unidentified > 0 {
+		cfg.log().Warn("qualifying records whose address has no id are not analysed: the rule admits external addresses, which the address dictionary leaves out",
+			"records", unidentified)
+	}
+	var rejected int64
+	for k, n := range counts {
+		if n == 0 {
+			continue
+		}
+		var l int64
+		var pl []int64
+		if k == psql.OutcomeQualifying {
+			l = late
+		}
+		if k == listCode {
+			pl = perList
+		}
+		rejected += a.countOutcome(c, st, k, "", n, l, pl)
+	}
+	if len(recs) > 0 {
+		a.minTime, a.maxTime = microsToTime(minTS), microsToTime(maxTS)
+	}
+	return recs, rejected, nil
+}
+
+// readTail reads the carried tail as records (ref -(i+1) for row i) with
+// their details.
+func readTail(ctx context.Context, conn *sql.Conn) ([]record, []recordDetails, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT s.id, t.grp, d.id, epoch_us(t.ts), t.hostname, t.username
+		FROM tail t JOIN ip_ids s ON s.ip = t.entity JOIN ip_ids d ON d.ip = t.dst`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load the tail: %w", err)
+	}
+	defer rows.Close()
+	var recs []record
+	var details []recordDetails
+	for rows.Next() {
+		var entity, grp, dst int32
+		var ts int64
+		var d recordDetails
+		if err := rows.Scan(&entity, &grp, &dst, &ts, &d.hostname, &d.username); err != nil {
+			return nil, nil, fmt.Errorf("load the tail: %w", err)
+		}
+		details = append(details, d)
+		recs = append(recs, record{group: groupKey(entity, grp), ts: ts, ref: -int64(len(details)), dst: dst})
+	}
+	return recs, details, rows.Err()
+}
+
+// lookupDetails returns the hostname and user name of the batch records
+// refs names that have either; the others have none.
+func lookupDetails(ctx context.Context, conn *sql.Conn, refs []int64) (map[int64]recordDetails, error) {
+	out := map[int64]recordDetails{}
+	if len(refs) == 0 {
+		return out, nil
+	}
+	slices.Sort(refs)
+	refs = slices.Compact(refs)
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE detail_refs (ref BIGINT)`); err != nil {
+		return nil, fmt.Errorf("look up record details: %w", err)
+	}
+	err := conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "detail_refs")
+		if err != nil {
+			return err
+		}
+		for _, r := range refs {
+			if err := app.AppendRow(r); err != nil {
+				app.Close()
+				return err
+			}
+		}
+		return app.Close()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up record details: %w", err)
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT (b.input_id::BIGINT << 40) | b.record_no, coalesce(b.srcDevice_hostname, ''), coalesce(b.user_username, '')
+		FROM batch_raw b SEMI JOIN detail_refs d ON (b.input_id::BIGINT << 40) | b.record_no = d.ref
+		WHERE b.srcDevice_hostname <> '' OR b.user_username <> ''`)
+	if err != nil {
+		return nil, fmt.Errorf("look up record details: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ref int64
+		var d recordDetails
+		if err := rows.Scan(&ref, &d.hostname, &d.username); err != nil {
+			return nil, fmt.Errorf("look up record details: %w", err)
+		}
+		out[ref] = d
+	}
+	return out, rows.Err()
+}
+
+// readIPs returns the address text of each id of ip_ids.
+func readIPs(ctx context.Context, conn *sql.Conn) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT id, ip FROM ip_ids ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("read address ids: %w", err)
+	}
+	defer rows.Close()
+	var ips []string
+	for rows.Next() {
+		var id int32
+		var ip string
+		if err := rows.Scan(&id, &ip); err != nil {
+			return nil, err
+		}
+		for int(id) >= len(ips) {
+			ips = append(ips, "")
+		}
+		ips[id] = ip
+	}
+	return ips, rows.Err()
+}
+
+// stageFresh writes the new records at or after horizon, with their
+// details, to the temporary table fresh, from which a stateful run
+// extends the tail.
+func (a *analysis) stageFresh(ctx context.Context, conn *sql.Conn, horizon time.Time) error {
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE fresh (entity INTEGER, grp INTEGER, dst INTEGER, ts TIMESTAMP, hostname VARCHAR, username VARCHAR)`); err != nil {
+		return fmt.Errorf("keep new records: %w", err)
+	}
+	h := horizon.UnixMicro()
+	var keep []record
+	var refs []int64
+	for _, r := range a.fresh {
+		if r.ts >= h {
+			keep = append(keep, r)
+			refs = append(refs, r.ref)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	details, err := lookupDetails(ctx, conn, refs)
+	if err != nil {
+		return err
+	}
+	err = conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "fresh")
+		if err != nil {
+			return err
+		}
+		for _, r := range keep {
+			d := details[r.ref]
+			if err := app.AppendRow(r.entity(), r.grp(), r.dst, microsToTime(r.ts), d.hostname, d.username); err != nil {
+				app.Close()
+				return err
+			}
+		}
+		return app.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("keep new records: %w", err)
+	}
+	return nil
+}

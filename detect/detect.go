@@ -105,10 +105,10 @@ type analysis struct {
 	signals   []sink.Signal
 	results   []loader.Result
 	inputErrs []error
-	minTime   time.Time // earliest accepted qualifying record
-	maxTime   time.Time // latest accepted record
-	pending   int       // crossings held back until they are final
-	fresh     []record  // the engine in Go: the batch's qualifying records (stateful)
+	minTime   time.Time  // earliest accepted qualifying record
+	maxTime   time.Time  // latest accepted record
+	pending   int        // crossings held back until they are final
+	fresh     [][]record // the engine in Go: the batch's qualifying records (stateful)
 }
 
 // analyze loads inputs into the connection's temporary tables and finds

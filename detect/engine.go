@@ -71,8 +71,9 @@ func findEpisodes(parts [][]record, threshold int, window, since int64) (episode
 			for i := range last {
 				last[i] = math.MinInt64
 			}
+			var buf []record
 			for g := w; g < groups; g += workers {
-				found[w] = crossGroup(sorted[bounds[g]:bounds[g+1]], last, threshold, window, since, found[w])
+				found[w] = crossGroup(sorted[bounds[g]:bounds[g+1]], last, &buf, threshold, window, since, found[w])
 			}
 		}(w)
 	}
@@ -83,51 +84,100 @@ func findEpisodes(parts [][]record, threshold int, window, since int64) (episode
 	return episodes, batchGroups
 }
 
-// byGroup places the records of each group together (a counting sort on
-// the group's first appearance): group g is sorted[bounds[g]:bounds[g+1]].
+// byGroup places the records of each group together (a counting sort):
+// group g is sorted[bounds[g]:bounds[g+1]]. Workers number the groups of
+// their share of the parts, the numbers are merged, and each worker moves
+// its records to their places; the map lookup per record is most of the
+// cost, so it is shared out.
 func byGroup(parts [][]record) (sorted []record, bounds []int, maxDst int32) {
-	n := 0
-	for _, p := range parts {
-		n += len(p)
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(parts)))
+	type share struct {
+		local  map[uint64]int32 // group key -> local number
+		counts []int            // records per local number
+		of     [][]int32        // local number of each record, per part
+		maxDst int32
+		global []int32 // local number -> global group number
+		next   []int   // global group number -> next place for this share
 	}
-	index := make(map[uint64]int32)
-	of := make([]int32, 0, n)
+	shares := make([]share, workers)
+	var wg sync.WaitGroup
+	for w := range shares {
+		wg.Add(1)
+		go func(sh *share, w int) {
+			defer wg.Done()
+			sh.local = map[uint64]int32{}
+			for p := w; p < len(parts); p += workers {
+				of := make([]int32, len(parts[p]))
+				for i, r := range parts[p] {
+					g, ok := sh.local[r.group]
+					if !ok {
+						g = int32(len(sh.counts))
+						sh.local[r.group] = g
+						sh.counts = append(sh.counts, 0)
+					}
+					of[i] = g
+					sh.counts[g]++
+					sh.maxDst = max(sh.maxDst, r.dst)
+				}
+				sh.of = append(sh.of, of)
+			}
+		}(&shares[w], w)
+	}
+	wg.Wait()
+	number := map[uint64]int{}
 	var counts []int
-	for _, p := range parts {
-		for _, r := range p {
-			g, ok := index[r.group]
+	for w := range shares {
+		sh := &shares[w]
+		maxDst = max(maxDst, sh.maxDst)
+		sh.global = make([]int32, len(sh.counts))
+		for key, l := range sh.local {
+			g, ok := number[key]
 			if !ok {
-				g = int32(len(counts))
-				index[r.group] = g
+				g = len(counts)
+				number[key] = g
 				counts = append(counts, 0)
 			}
-			of = append(of, g)
-			counts[g]++
-			maxDst = max(maxDst, r.dst)
+			sh.global[l] = int32(g)
+			counts[g] += sh.counts[l]
 		}
 	}
 	bounds = make([]int, len(counts)+1)
 	for g, c := range counts {
 		bounds[g+1] = bounds[g] + c
 	}
-	next := slices.Clone(bounds[:len(counts)])
-	sorted = make([]record, n)
-	i := 0
-	for _, p := range parts {
-		for _, r := range p {
-			sorted[next[of[i]]] = r
-			next[of[i]]++
-			i++
+	taken := slices.Clone(bounds[:len(counts)])
+	for w := range shares {
+		sh := &shares[w]
+		sh.next = slices.Clone(taken)
+		for l, g := range sh.global {
+			taken[g] += sh.counts[l]
 		}
 	}
+	sorted = make([]record, bounds[len(counts)])
+	for w := range shares {
+		wg.Add(1)
+		go func(sh *share, w int) {
+			defer wg.Done()
+			k := 0
+			for p := w; p < len(parts); p += workers {
+				for i, r := range parts[p] {
+					g := sh.global[sh.of[k][i]]
+					sorted[sh.next[g]] = r
+					sh.next[g]++
+				}
+				k++
+			}
+		}(&shares[w], w)
+	}
+	wg.Wait()
 	return sorted, bounds, maxDst
 }
 
 // crossGroup sorts one group's records by time and appends its crossings
 // at or after since. last[dst] is the time of dst's latest record so far
 // (math.MinInt64: none); it is reset for the group's destinations on return.
-func crossGroup(recs []record, last []int64, threshold int, window, since int64, out []episode) []episode {
-	slices.SortFunc(recs, func(a, b record) int { return cmp.Compare(a.ts, b.ts) })
+func crossGroup(recs []record, last []int64, buf *[]record, threshold int, window, since int64, out []episode) []episode {
+	sortByTime(recs, buf)
 	active, oldest := 0, 0
 	for i, r := range recs {
 		if i == 0 || r.ts != recs[i-1].ts { // within an instant nothing more leaves
@@ -151,6 +201,57 @@ func crossGroup(recs []record, last []int64, threshold int, window, since int64,
 		last[r.dst] = math.MinInt64
 	}
 	return out
+}
+
+// sortByTime sorts a group's records by time. Flow records mostly come
+// in time order, and a group's records arrive in one sorted run per
+// reader; merging a few runs is linear, so only many runs (records out of
+// order) are left to a general sort. buf is scratch space.
+func sortByTime(recs []record, buf *[]record) {
+	const maxRuns = 8
+	var starts [maxRuns + 1]int
+	runs := 1
+	for i := 1; i < len(recs); i++ {
+		if recs[i].ts < recs[i-1].ts {
+			if runs == maxRuns {
+				slices.SortFunc(recs, func(a, b record) int { return cmp.Compare(a.ts, b.ts) })
+				return
+			}
+			starts[runs] = i
+			runs++
+		}
+	}
+	starts[runs] = len(recs)
+	for runs > 1 {
+		merged := 0
+		for r := 0; r < runs; r += 2 {
+			if r+1 < runs {
+				mergeRuns(recs[starts[r]:starts[r+2]], starts[r+1]-starts[r], buf)
+			}
+			starts[merged] = starts[r]
+			merged++
+		}
+		starts[merged] = len(recs)
+		runs = merged
+	}
+}
+
+// mergeRuns merges the sorted runs recs[:mid] and recs[mid:] in place.
+func mergeRuns(recs []record, mid int, buf *[]record) {
+	left := append((*buf)[:0], recs[:mid]...)
+	*buf = left
+	i, j, k := 0, mid, 0
+	for i < len(left) && j < len(recs) {
+		if recs[j].ts < left[i].ts {
+			recs[k] = recs[j]
+			j++
+		} else {
+			recs[k] = left[i]
+			i++
+		}
+		k++
+	}
+	copy(recs[k:], left[i:])
 }
 
 // windowOf returns the records of a time-sorted group in [t-window, t].

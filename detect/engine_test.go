@@ -76,6 +76,9 @@ func TestEngineMatchesBruteForce(t *testing.T) {
 	crossings := 0
 	for i := 0; i < 500; i++ {
 		recs := randomRecords(rng, 1+rng.Intn(150), window)
+		if i%2 == 0 {
+			inRuns(rng, recs) // as records read in time order arrive
+		}
 		threshold := 1 + rng.Intn(6)
 		since := int64(-1 << 62)
 		if rng.Intn(3) == 0 {
@@ -91,6 +94,44 @@ func TestEngineMatchesBruteForce(t *testing.T) {
 	}
 	if crossings < 500 {
 		t.Fatalf("only %d crossings: the property is not exercised", crossings)
+	}
+}
+
+// inRuns sorts recs by time in 1 to 4 consecutive runs.
+func inRuns(rng *rand.Rand, recs []record) {
+	for from, runs := 0, 1+rng.Intn(4); from < len(recs); runs-- {
+		to := len(recs)
+		if runs > 1 {
+			to = from + rng.Intn(len(recs)-from+1)
+		}
+		sort.Slice(recs[from:to], func(i, j int) bool { return recs[from+i].ts < recs[from+j].ts })
+		from = to
+	}
+}
+
+func TestSortByTime(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	var buf []record
+	for i := 0; i < 2000; i++ {
+		recs := randomRecords(rng, rng.Intn(300), 40)
+		if i%4 != 0 {
+			inRuns(rng, recs)
+		}
+		want := map[int64]int64{} // ref -> ts: the same records come out
+		for _, r := range recs {
+			want[r.ref] = r.ts
+		}
+		sortByTime(recs, &buf)
+		got := map[int64]int64{}
+		for k, r := range recs {
+			got[r.ref] = r.ts
+			if k > 0 && r.ts < recs[k-1].ts {
+				t.Fatalf("case %d: not sorted at %d", i, k)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("case %d: records lost or changed", i)
+		}
 	}
 }
 

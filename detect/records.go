@@ -6,9 +6,13 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"math"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -25,9 +29,9 @@ const (
 // analyzeInGo is the default engine's part of a step: one pass over the
 // records counts the funnel and keeps the qualifying records, the carried
 // tail joins them, and the engine finds the crossings.
-func (a *analysis) analyzeInGo(ctx context.Context, conn *sql.Conn, arrow *loader.ArrowSink, cfg *Config, st *carried, rejectedAt func() (map[string]int64, error), stage func(string)) error {
+func (a *analysis) analyzeInGo(ctx context.Context, conn *sql.Conn, sink *loader.ArrowSink, cfg *Config, st *carried, rejectedAt func() (map[string]int64, error), stage func(string)) error {
 	c := cfg.Compiled
-	recs, rejected, err := a.readRecords(ctx, arrow, cfg, st)
+	recs, rejected, err := a.readRecords(ctx, sink, cfg, st)
 	if err != nil {
 		return err
 	}
@@ -56,7 +60,7 @@ func (a *analysis) analyzeInGo(ctx context.Context, conn *sql.Conn, arrow *loade
 		return nil
 	}
 	r := c.Resolved
-	episodes, groups := findEpisodes([][]record{recs, tailRecs}, r.Threshold, r.Window.Microseconds(), since.UnixMicro())
+	episodes, groups := findEpisodes(append(slices.Clip(recs), tailRecs), r.Threshold, r.Window.Microseconds(), since.UnixMicro())
 	a.summary.Groups = int64(groups)
 	stage("crossings")
 	if len(episodes) == 0 {
@@ -100,94 +104,154 @@ func (a *analysis) analyzeInGo(ctx context.Context, conn *sql.Conn, arrow *loade
 	return nil
 }
 
-// readRecords reads every record once (the compiled records query):
-// their funnel codes into the summary, the qualifying ones that are not
-// late into the returned slice. It returns how many were rejected.
-func (a *analysis) readRecords(ctx context.Context, arrow *loader.ArrowSink, cfg *Config, st *carried) ([]record, int64, error) {
+// readRecords reads every record once (the compiled records query): their
+// funnel codes into the summary, the qualifying ones that are not late
+// into the returned parts. It returns how many were rejected. While the
+// reader converts one batch to Arrow, workers tally the ones before it.
+func (a *analysis) readRecords(ctx context.Context, sink *loader.ArrowSink, cfg *Config, st *carried) ([][]record, int64, error) {
 	c := cfg.Compiled
 	query, args := c.RecordsOpen, []any(nil)
 	if !st.from.IsZero() || !st.to.IsZero() {
 		from, to := st.timeRange()
 		query, args = c.Records, []any{from, to}
 	}
-	reader, err := arrow.Query(ctx, query, args...)
+	reader, err := sink.Query(ctx, query, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read records: %w", err)
 	}
 	defer reader.Release()
-	var counts [256]int64
-	var late, unidentified int64
-	perList := make([]int64, len(c.Resolved.ExclusionLists))
-	listCode := c.ListConditionCode()
-	lateBefore := int64(-1 << 63)
+	lateBefore := int64(math.MinInt64)
 	if !st.lateBefore.IsZero() {
 		lateBefore = st.lateBefore.UnixMicro()
 	}
-	minTS, maxTS := int64(1<<63-1), int64(-1<<63)
-	// Room for every record read: growing a slice of millions of records
-	// step by step copied it over and over (a second per 10M records);
-	// pages beyond those filled are never touched.
-	recs := make([]record, 0, a.summary.RecordsRead)
+	workers := runtime.GOMAXPROCS(0)
+	tallies := make([]*recordTally, workers)
+	batches := make(chan arrow.RecordBatch, workers)
+	var wg sync.WaitGroup
+	for w := range tallies {
+		t := newRecordTally(len(c.Resolved.ExclusionLists), c.ListConditionCode(), lateBefore)
+		tallies[w] = t
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				t.add(b)
+				b.Release()
+			}
+		}()
+	}
 	for reader.Next() {
-		batch := reader.RecordBatch()
-		code := batch.Column(0).(*array.Uint8)
-		lists := batch.Column(1).(*array.Uint64)
-		entity := batch.Column(2).(*array.Int32)
-		grp := batch.Column(3).(*array.Int32)
-		dst := batch.Column(4).(*array.Int32)
-		ts := batch.Column(5).(*array.Int64)
-		ref := batch.Column(6).(*array.Int64)
-		codes, entities, groups, dsts, times, refs := code.Values(), entity.Int32Values(), grp.Int32Values(), dst.Int32Values(), ts.Int64Values(), ref.Int64Values()
+		b := reader.RecordBatch()
+		b.Retain()
+		batches <- b
+	}
+	close(batches)
+	wg.Wait()
+	if err := reader.Err(); err != nil {
+		return nil, 0, fmt.Errorf("read records: %w", err)
+	}
+	all := newRecordTally(len(c.Resolved.ExclusionLists), c.ListConditionCode(), lateBefore)
+	for _, t := range tallies {
+		all.merge(t)
+	}
+	if all.unidentified > 0 {
+		cfg.log().Warn("qualifying records whose address has no id are not analysed: the rule admits external addresses, which the address dictionary leaves out",
+			"records", all.unidentified)
+	}
+	var rejected int64
+	for k, n := range all.counts {
+		if n == 0 {
+			continue
+		}
+		var late int64
+		var perList []int64
+		if k == psql.OutcomeQualifying {
+			late = all.late
+		}
+		if k == all.listCode {
+			perList = all.perList
+		}
+		rejected += a.countOutcome(c, st, k, "", n, late, perList)
+	}
+	if all.minTS <= all.maxTS {
+		a.minTime, a.maxTime = microsToTime(all.minTS), microsToTime(all.maxTS)
+	}
+	return all.parts, rejected, nil
+}
+
+// recordTally is what one worker gathered from its batches of records.
+type recordTally struct {
+	counts             [256]int64 // records per funnel code
+	late, unidentified int64
+	perList            []int64 // records the list condition dropped, per exclusion list
+	listCode           int
+	lateBefore         int64
+	minTS, maxTS       int64 // of the kept records
+	parts              [][]record
+}
+
+func newRecordTally(lists, listCode int, lateBefore int64) *recordTally {
+	return &recordTally{perList: make([]int64, lists), listCode: listCode, lateBefore: lateBefore, minTS: math.MaxInt64, maxTS: math.MinInt64}
+}
+
+// add tallies one batch of the records query: code, lists, entity, grp,
+// dst, ts_us, ref.
+func (t *recordTally) add(b arrow.RecordBatch) {
+	code := b.Column(0).(*array.Uint8)
+	lists := b.Column(1).(*array.Uint64)
+	entity := b.Column(2).(*array.Int32)
+	dst := b.Column(4).(*array.Int32)
+	codes, entities, groups, dsts := code.Values(), entity.Int32Values(), b.Column(3).(*array.Int32).Int32Values(), dst.Int32Values()
+	times, refs := b.Column(5).(*array.Int64).Int64Values(), b.Column(6).(*array.Int64).Int64Values()
+	qualifying := 0
+	for _, k := range codes {
+		t.counts[k]++
+		if k == psql.OutcomeQualifying {
+			qualifying++
+		}
+	}
+	if t.listCode != 0 && t.counts[t.listCode] > 0 {
 		for i, k := range codes {
-			counts[k]++
-			switch {
-			case k == psql.OutcomeQualifying:
-				t := times[i]
-				if t < lateBefore {
-					late++
-					continue
-				}
-				if entity.IsNull(i) || dst.IsNull(i) {
-					unidentified++
-					continue
-				}
-				minTS, maxTS = min(minTS, t), max(maxTS, t)
-				recs = append(recs, record{group: groupKey(entities[i], groups[i]), ts: t, ref: refs[i], dst: dsts[i]})
-			case listCode != 0 && int(k) == listCode && lists.IsValid(i):
+			if int(k) == t.listCode && lists.IsValid(i) {
 				for l, bits := 0, lists.Value(i); bits != 0; l, bits = l+1, bits>>1 {
-					if bits&1 != 0 {
-						perList[l]++
-					}
+					t.perList[l] += int64(bits & 1)
 				}
 			}
 		}
 	}
-	if err := reader.Err(); err != nil {
-		return nil, 0, fmt.Errorf("read records: %w", err)
+	if qualifying == 0 {
+		return
 	}
-	if unidentified > 0 {
-		cfg.log().Warn("qualifying records whose address has no id are not analysed: the rule admits external addresses, which the address dictionary leaves out",
-			"records", unidentified)
-	}
-	var rejected int64
-	for k, n := range counts {
-		if n == 0 {
+	part := make([]record, 0, qualifying)
+	for i, k := range codes {
+		if k != psql.OutcomeQualifying {
 			continue
 		}
-		var l int64
-		var pl []int64
-		if k == psql.OutcomeQualifying {
-			l = late
+		ts := times[i]
+		switch {
+		case ts < t.lateBefore:
+			t.late++
+		case entity.IsNull(i) || dst.IsNull(i):
+			t.unidentified++
+		default:
+			t.minTS, t.maxTS = min(t.minTS, ts), max(t.maxTS, ts)
+			part = append(part, record{group: groupKey(entities[i], groups[i]), ts: ts, ref: refs[i], dst: dsts[i]})
 		}
-		if k == listCode {
-			pl = perList
-		}
-		rejected += a.countOutcome(c, st, k, "", n, l, pl)
 	}
-	if len(recs) > 0 {
-		a.minTime, a.maxTime = microsToTime(minTS), microsToTime(maxTS)
+	t.parts = append(t.parts, part)
+}
+
+func (t *recordTally) merge(o *recordTally) {
+	for k, n := range o.counts {
+		t.counts[k] += n
 	}
-	return recs, rejected, nil
+	t.late += o.late
+	t.unidentified += o.unidentified
+	for l, n := range o.perList {
+		t.perList[l] += n
+	}
+	t.minTS, t.maxTS = min(t.minTS, o.minTS), max(t.maxTS, o.maxTS)
+	t.parts = append(t.parts, o.parts...)
 }
 
 // readTail reads the carried tail as records (ref -(i+1) for row i) with
@@ -292,10 +356,12 @@ func (a *analysis) stageFresh(ctx context.Context, conn *sql.Conn, horizon time.
 	h := horizon.UnixMicro()
 	var keep []record
 	var refs []int64
-	for _, r := range a.fresh {
-		if r.ts >= h {
-			keep = append(keep, r)
-			refs = append(refs, r.ref)
+	for _, part := range a.fresh {
+		for _, r := range part {
+			if r.ts >= h {
+				keep = append(keep, r)
+				refs = append(refs, r.ref)
+			}
 		}
 	}
 	if len(keep) == 0 {

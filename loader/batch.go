@@ -7,6 +7,8 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"runtime"
+	"sync"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -299,16 +301,47 @@ func (s *ArrowSink) BuildDictionary(ctx context.Context, e *Enrichment, withTail
 	defer b.Release()
 	ids := array.NewRecordBuilder(memory.DefaultAllocator, ipSchema)
 	defer ids.Release()
-	idOf := map[string]int32{}
-	n := 0
+	// The reader hands over batches of 2048 texts: they are classified in
+	// parallel across batches, then numbered in order.
+	var texts []interface{ Value(int) string }
+	var batches []arrow.RecordBatch
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
 	for reader.Next() {
 		rec := reader.RecordBatch()
-		texts, ok := rec.Column(0).(interface{ Value(int) string })
+		t, ok := rec.Column(0).(interface{ Value(int) string })
 		if !ok {
 			return 0, fmt.Errorf("distinct addresses: unexpected Arrow type %s", rec.Column(0).DataType())
 		}
-		facts := e.classifyTexts(texts, int(rec.NumRows()), func(i int) bool { return len(needsID) > 0 && needsID[texts.Value(i)] })
-		for i, f := range facts {
+		rec.Retain()
+		batches = append(batches, rec)
+		texts = append(texts, t)
+	}
+	if err := reader.Err(); err != nil {
+		return 0, fmt.Errorf("distinct addresses: %w", err)
+	}
+	facts := make([][]*AddressFacts, len(batches))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(batches); i += workers {
+				t := texts[i]
+				facts[i] = e.classifyTexts(t, int(batches[i].NumRows()), func(j int) bool { return len(needsID) > 0 && needsID[t.Value(j)] })
+			}
+		}(w)
+	}
+	wg.Wait()
+	idOf := map[string]int32{}
+	n := 0
+	for k, batchFacts := range facts {
+		texts := texts[k]
+		for i, f := range batchFacts {
 			if f == nil {
 				continue // classified by its absence
 			}
@@ -344,9 +377,6 @@ func (s *ArrowSink) BuildDictionary(ctx context.Context, e *Enrichment, withTail
 			}
 			n++
 		}
-	}
-	if err := reader.Err(); err != nil {
-		return 0, fmt.Errorf("distinct addresses: %w", err)
 	}
 	if n == 0 {
 		return 0, nil

@@ -93,6 +93,8 @@ func TestExitStatus(t *testing.T) {
 		{"bad ports", []string{"detect", "--db", db, "--ports", "99999", good}, exitUsage, "port"},
 		{"bad format", []string{"detect", "--db", db, "--format", "nope", good}, exitUsage, "unknown --format"},
 		{"bad internal network", []string{"detect", "--db", db, "--internal-networks", "10.0.0.0/33", good}, exitUsage, "internal-networks"},
+		{"bad engine", []string{"detect", "--db", db, "--engine", "spark", good}, exitUsage, "unknown --engine"},
+		{"sql engine", []string{"detect", "--db", db, "--out", tmp, "--engine", "sql", good}, exitOK, "signals"},
 		{"missing input among good ones", []string{"detect", "--db", db, "--out", tmp, filepath.Join(tmp, "nope.jsonl"), good}, exitInputError, "nope.jsonl"},
 		{"help", []string{"detect", "-h"}, exitOK, "Usage"},
 		{"ok", []string{"detect", "--db", db, "--out", tmp, good}, exitOK, "signals"},

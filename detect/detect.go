@@ -514,27 +514,15 @@ func stageSignals(ctx context.Context, conn *sql.Conn, a *analysis, stateful, pr
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE signals_staged AS SELECT * FROM signal_log LIMIT 0`); err != nil {
 		return fmt.Errorf("stage signals: %w", err)
 	}
-	// The Appender is driven inside Raw, where no database/sql statement
-	// may run on this connection (DESIGN §5); none does.
-	err := conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "signals_staged")
-		if err != nil {
-			return err
+	err := appendRows(conn, "signals_staged", len(a.signals), func(i int) []driver.Value {
+		s := a.signals[i]
+		entities := make([]any, len(s.Entities))
+		for i, e := range s.Entities {
+			entities[i] = map[string]any{"type": e.Type, "value": e.Value}
 		}
-		for _, s := range a.signals {
-			entities := make([]any, len(s.Entities))
-			for i, e := range s.Entities {
-				entities[i] = map[string]any{"type": e.Type, "value": e.Value}
-			}
-			err := app.AppendRow(s.SignalID, a.runID, stateful, s.RuleID, s.Name, s.Summary, int32(s.Severity), s.Stage, stringsAsAny(s.Tags),
-				s.SrcDeviceIP, s.DstPort, s.SrcHostname, s.Username, entities, s.FirstSeen, s.CrossedAt,
-				int32(s.DistinctDstCount), stringsAsAny(s.DstSample), s.RecordCount, s.Suppressed, s.SuppressedReason, int32(s.RuleVersion), s.SQLHash, printed)
-			if err != nil {
-				app.Close()
-				return err
-			}
-		}
-		return app.Close()
+		return []driver.Value{s.SignalID, a.runID, stateful, s.RuleID, s.Name, s.Summary, int32(s.Severity), s.Stage, stringsAsAny(s.Tags),
+			s.SrcDeviceIP, s.DstPort, s.SrcHostname, s.Username, entities, s.FirstSeen, s.CrossedAt,
+			int32(s.DistinctDstCount), stringsAsAny(s.DstSample), s.RecordCount, s.Suppressed, s.SuppressedReason, int32(s.RuleVersion), s.SQLHash, printed}
 	})
 	if err != nil {
 		return fmt.Errorf("stage signals: %w", err)

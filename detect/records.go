@@ -290,19 +290,7 @@ func lookupDetails(ctx context.Context, conn *sql.Conn, refs []int64) (map[int64
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE detail_refs (ref BIGINT)`); err != nil {
 		return nil, fmt.Errorf("look up record details: %w", err)
 	}
-	err := conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "detail_refs")
-		if err != nil {
-			return err
-		}
-		for _, r := range refs {
-			if err := app.AppendRow(r); err != nil {
-				app.Close()
-				return err
-			}
-		}
-		return app.Close()
-	})
+	err := appendRows(conn, "detail_refs", len(refs), func(i int) []driver.Value { return []driver.Value{refs[i]} })
 	if err != nil {
 		return nil, fmt.Errorf("look up record details: %w", err)
 	}
@@ -371,22 +359,32 @@ func (a *analysis) stageFresh(ctx context.Context, conn *sql.Conn, horizon time.
 	if err != nil {
 		return err
 	}
-	err = conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "fresh")
+	err = appendRows(conn, "fresh", len(keep), func(i int) []driver.Value {
+		r := keep[i]
+		d := details[r.ref]
+		return []driver.Value{r.entity(), r.grp(), r.dst, microsToTime(r.ts), d.hostname, d.username}
+	})
+	if err != nil {
+		return fmt.Errorf("keep new records: %w", err)
+	}
+	return nil
+}
+
+// appendRows appends n rows to a temporary table through DuckDB's
+// Appender, inside Raw, where no database/sql statement may run on this
+// connection (DESIGN §5); none does.
+func appendRows(conn *sql.Conn, table string, n int, row func(i int) []driver.Value) error {
+	return conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", table)
 		if err != nil {
 			return err
 		}
-		for _, r := range keep {
-			d := details[r.ref]
-			if err := app.AppendRow(r.entity(), r.grp(), r.dst, microsToTime(r.ts), d.hostname, d.username); err != nil {
+		for i := 0; i < n; i++ {
+			if err := app.AppendRow(row(i)...); err != nil {
 				app.Close()
 				return err
 			}
 		}
 		return app.Close()
 	})
-	if err != nil {
-		return fmt.Errorf("keep new records: %w", err)
-	}
-	return nil
 }

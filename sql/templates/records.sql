@@ -20,16 +20,7 @@ SELECT
     ref
 FROM (
     SELECT
-        CASE
-            WHEN reject_reason IS NOT NULL THEN 0
-{{- range $i, $c := .Conditions}}
-            WHEN NOT coalesce({{$c.SQL}}, false) THEN {{add $i 1}}
-{{- end}}
-{{- if .Bounded}}
-            WHEN "timestamp" < $1 OR "timestamp" >= $2 THEN {{add (len .Conditions) 1}}
-{{- end}}
-            ELSE 255
-        END::UTINYINT AS code,
+        {{template "outcome_code" .}} AS code,
         listMatches,
         src_id AS entity,
         {{ident .GroupColumn}} AS grp,

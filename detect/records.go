@@ -45,12 +45,10 @@ func (a *analysis) analyzeInGo(ctx context.Context, conn *sql.Conn, sink *loader
 		}
 	}
 	stage("records")
-	if st.stateful {
-		a.fresh = recs
-	}
 	var tailRecs []record
 	var tail []recordDetails
 	if st.stateful {
+		a.fresh = recs
 		if tailRecs, tail, err = readTail(ctx, conn); err != nil {
 			return err
 		}

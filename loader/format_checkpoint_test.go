@@ -13,20 +13,19 @@ func TestCheckpointGolden(t *testing.T) {
 
 func TestCheckpointFields(t *testing.T) {
 	c := parseFile(t, "checkpoint", checkpointFixtures+"/lines.log")
-	utc := func(s int) time.Time { return time.Date(2024, 3, 2, 10, 15, s, 0, time.UTC) }
 	wants := []kvWant{
-		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", utc(1), "", "ws-017.corp.example", "Accept"},
-		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "false", utc(2), "", "", "Drop"},
-		{"2001:db8:10::15", "2001:db8:20::30", 50500, 3389, "tcp", "false", utc(3).Add(250*time.Millisecond - time.Hour), "", "", "Reject"},
-		{"10.1.3.44", "203.0.113.80", 51000, 6881, "tcp", "false", utc(4), "Alice Smith (asmith)", "lt-asmith", "Block"},
-		{"10.1.3.45", "203.0.113.81", 51002, 80, "tcp", "true", utc(5), "bob@corp.example", "", "Accept"},
-		{"10.1.4.66", "10.1.5.77", 49999, 445, "tcp", "false", utc(6), "", "", "Prevent"},
-		{"10.1.4.67", "192.0.2.99", 49888, 443, "tcp", "null", utc(7), "", "", "Detect"},
-		{"10.1.2.10", "10.1.2.99", -1, -1, "icmp", "true", utc(8), "", "", "Accept"},
-		{"10.1.2.12", "10.1.9.1", -1, -1, "gre", "false", utc(9), "", "", "Drop"},
-		{"10.1.6.10", "172.16.5.20", 60022, 22, "tcp", "null", utc(10), "carol", "ws-carol", "VPN-1 & FireWall-1"},
-		{"2001:db8:10::16", "2001:db8:30::1", 50161, 161, "udp", "false", utc(11), "dave", "", "Drop"},
-		{"10.8.0.5", "10.8.1.6", 53000, 8443, "tcp", "true", utc(12), "", "", "Accept"},
+		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", fixtureSecond(1), "", "ws-017.corp.example", "Accept"},
+		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "false", fixtureSecond(2), "", "", "Drop"},
+		{"2001:db8:10::15", "2001:db8:20::30", 50500, 3389, "tcp", "false", fixtureSecond(3).Add(250*time.Millisecond - time.Hour), "", "", "Reject"},
+		{"10.1.3.44", "203.0.113.80", 51000, 6881, "tcp", "false", fixtureSecond(4), "Alice Smith (asmith)", "lt-asmith", "Block"},
+		{"10.1.3.45", "203.0.113.81", 51002, 80, "tcp", "true", fixtureSecond(5), "bob@corp.example", "", "Accept"},
+		{"10.1.4.66", "10.1.5.77", 49999, 445, "tcp", "false", fixtureSecond(6), "", "", "Prevent"},
+		{"10.1.4.67", "192.0.2.99", 49888, 443, "tcp", "null", fixtureSecond(7), "", "", "Detect"},
+		{"10.1.2.10", "10.1.2.99", -1, -1, "icmp", "true", fixtureSecond(8), "", "", "Accept"},
+		{"10.1.2.12", "10.1.9.1", -1, -1, "gre", "false", fixtureSecond(9), "", "", "Drop"},
+		{"10.1.6.10", "172.16.5.20", 60022, 22, "tcp", "null", fixtureSecond(10), "carol", "ws-carol", "VPN-1 & FireWall-1"},
+		{"2001:db8:10::16", "2001:db8:30::1", 50161, 161, "udp", "false", fixtureSecond(11), "dave", "", "Drop"},
+		{"10.8.0.5", "10.8.1.6", 53000, 8443, "tcp", "true", fixtureSecond(12), "", "", "Accept"},
 	}
 	kvCheckRecords(t, c.Records, wants, 0, func(i int, r Record) {
 		if r.ObjectType != ObjectNetwork || r.Vendor != "Check Point" {

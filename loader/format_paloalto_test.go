@@ -2,7 +2,6 @@ package loader
 
 import (
 	"testing"
-	"time"
 )
 
 const paloaltoFixtures = "../fixtures/vendor/paloalto"
@@ -13,19 +12,18 @@ func TestPaloaltoGolden(t *testing.T) {
 
 func TestPaloaltoFields(t *testing.T) {
 	c := parseFile(t, "paloalto", paloaltoFixtures+"/lines.log")
-	utc := func(s int) time.Time { return time.Date(2024, 3, 2, 10, 15, s, 0, time.UTC) }
 	wants := []kvWant{
-		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", utc(1), `corp\asmith`, "", "TRAFFIC-end"},
-		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "false", utc(2), "", "", "TRAFFIC-deny"},
-		{"10.1.2.12", "10.1.3.30", 52012, 3389, "tcp", "false", utc(3), "", "", "TRAFFIC-drop"},
-		{"10.1.2.13", "10.1.2.99", -1, -1, "icmp", "true", utc(4), "", "", "TRAFFIC-end"},
-		{"2001:db8:10::15", "2001:db8:20::30", 52015, 22, "tcp", "true", utc(5), "", "", "TRAFFIC-start"},
-		{"10.1.2.16", "203.0.113.90", 52016, 80, "tcp", "true", utc(6), `corp\bob`, "", "TRAFFIC-end"},
-		{"10.1.2.17", "10.1.4.40", 52017, 139, "tcp", "false", utc(7), "", "", "TRAFFIC-drop"},
-		{"10.8.0.5", "10.8.1.6", 53000, 8443, "tcp", "true", utc(8), "", "", "TRAFFIC-end"},
-		{"10.1.4.66", "10.1.5.77", 49999, 445, "tcp", "false", utc(9), `corp\mallory`, "", "THREAT-vulnerability"},
-		{"10.1.3.45", "203.0.113.81", 51002, 80, "tcp", "true", utc(10), `corp\bob`, "", "THREAT-url"},
-		{"10.1.3.46", "203.0.113.82", 51003, 443, "tcp", "false", utc(11), "", "", "THREAT-url"},
+		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", fixtureSecond(1), `corp\asmith`, "", "TRAFFIC-end"},
+		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "false", fixtureSecond(2), "", "", "TRAFFIC-deny"},
+		{"10.1.2.12", "10.1.3.30", 52012, 3389, "tcp", "false", fixtureSecond(3), "", "", "TRAFFIC-drop"},
+		{"10.1.2.13", "10.1.2.99", -1, -1, "icmp", "true", fixtureSecond(4), "", "", "TRAFFIC-end"},
+		{"2001:db8:10::15", "2001:db8:20::30", 52015, 22, "tcp", "true", fixtureSecond(5), "", "", "TRAFFIC-start"},
+		{"10.1.2.16", "203.0.113.90", 52016, 80, "tcp", "true", fixtureSecond(6), `corp\bob`, "", "TRAFFIC-end"},
+		{"10.1.2.17", "10.1.4.40", 52017, 139, "tcp", "false", fixtureSecond(7), "", "", "TRAFFIC-drop"},
+		{"10.8.0.5", "10.8.1.6", 53000, 8443, "tcp", "true", fixtureSecond(8), "", "", "TRAFFIC-end"},
+		{"10.1.4.66", "10.1.5.77", 49999, 445, "tcp", "false", fixtureSecond(9), `corp\mallory`, "", "THREAT-vulnerability"},
+		{"10.1.3.45", "203.0.113.81", 51002, 80, "tcp", "true", fixtureSecond(10), `corp\bob`, "", "THREAT-url"},
+		{"10.1.3.46", "203.0.113.82", 51003, 443, "tcp", "false", fixtureSecond(11), "", "", "THREAT-url"},
 	}
 	kvCheckRecords(t, c.Records, wants, kvNoHost, func(i int, r Record) {
 		if r.ObjectType != ObjectNetwork || r.Vendor != "Palo Alto Networks" || r.Product != "PAN-OS" {

@@ -2,7 +2,6 @@ package loader
 
 import (
 	"testing"
-	"time"
 )
 
 const sonicwallFixtures = "../fixtures/vendor/sonicwall"
@@ -13,19 +12,18 @@ func TestSonicwallGolden(t *testing.T) {
 
 func TestSonicwallFields(t *testing.T) {
 	c := parseFile(t, "sonicwall", sonicwallFixtures+"/lines.log")
-	utc := func(s int) time.Time { return time.Date(2024, 3, 2, 10, 15, s, 0, time.UTC) }
 	wants := []kvWant{
-		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", utc(1), "", "", "98"},
-		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "true", utc(2), "asmith", "", "537"},
-		{"10.1.2.12", "10.1.3.30", 52012, 3389, "tcp", "false", utc(3), "", "", "36"},
-		{"10.1.2.13", "10.1.3.31", 5353, 161, "udp", "false", utc(4), "", "", "37"},
-		{"10.1.3.45", "203.0.113.81", 51002, 443, "tcp", "true", utc(5), "bob", "", "97"},
-		{"2001:db8:10::15", "2001:db8:20::30", 52015, 3389, "tcp", "true", utc(6), "", "", "98"},
-		{"10.1.2.16", "10.1.2.22", 52016, 445, "tcp", "true", utc(7), "", "", "98"},
-		{"10.1.2.10", "10.1.2.99", -1, -1, "icmp", "true", utc(8), "", "", "537"},
-		{"10.1.2.17", "203.0.113.90", 52017, 22, "tcp", "true", utc(9), "", "", "98"},
-		{"10.1.2.18", "10.1.4.40", 52018, 139, "tcp", "true", utc(10), "", "", "537"},
-		{"10.1.2.19", "10.1.4.41", 52019, 80, "tcp", "true", utc(11), "", "", "98"},
+		{"10.1.2.10", "10.1.2.20", 52011, 445, "tcp", "true", fixtureSecond(1), "", "", "98"},
+		{"10.1.2.11", "198.51.100.53", 40001, 53, "udp", "true", fixtureSecond(2), "asmith", "", "537"},
+		{"10.1.2.12", "10.1.3.30", 52012, 3389, "tcp", "false", fixtureSecond(3), "", "", "36"},
+		{"10.1.2.13", "10.1.3.31", 5353, 161, "udp", "false", fixtureSecond(4), "", "", "37"},
+		{"10.1.3.45", "203.0.113.81", 51002, 443, "tcp", "true", fixtureSecond(5), "bob", "", "97"},
+		{"2001:db8:10::15", "2001:db8:20::30", 52015, 3389, "tcp", "true", fixtureSecond(6), "", "", "98"},
+		{"10.1.2.16", "10.1.2.22", 52016, 445, "tcp", "true", fixtureSecond(7), "", "", "98"},
+		{"10.1.2.10", "10.1.2.99", -1, -1, "icmp", "true", fixtureSecond(8), "", "", "537"},
+		{"10.1.2.17", "203.0.113.90", 52017, 22, "tcp", "true", fixtureSecond(9), "", "", "98"},
+		{"10.1.2.18", "10.1.4.40", 52018, 139, "tcp", "true", fixtureSecond(10), "", "", "537"},
+		{"10.1.2.19", "10.1.4.41", 52019, 80, "tcp", "true", fixtureSecond(11), "", "", "98"},
 	}
 	kvCheckRecords(t, c.Records, wants, kvNoHost, func(i int, r Record) {
 		if r.ObjectType != ObjectNetwork || r.Vendor != "SonicWall" || r.SrcHostname != "" {

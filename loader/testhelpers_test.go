@@ -463,3 +463,8 @@ func benchUnits(b *testing.B, format string, unit []byte, perUnit int) {
 	const reps = 10000
 	benchParse(b, format, bytes.Repeat(unit, reps), reps*perUnit, reps*perUnit, false)
 }
+
+// fixtureSecond is second s of the minute in which the key=value vendor
+// fixtures (Check Point, FortiGate, Palo Alto, SonicWall, Sophos, Zscaler)
+// are written: 2024-03-02 10:15 UTC.
+func fixtureSecond(s int) time.Time { return time.Date(2024, 3, 2, 10, 15, s, 0, time.UTC) }

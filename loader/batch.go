@@ -340,12 +340,12 @@ func (s *ArrowSink) BuildDictionary(ctx context.Context, e *Enrichment, withTail
 	idOf := map[string]int32{}
 	n := 0
 	for k, batchFacts := range facts {
-		texts := texts[k]
+		batchTexts := texts[k]
 		for i, f := range batchFacts {
 			if f == nil {
 				continue // classified by its absence
 			}
-			raw := texts.Value(i)
+			raw := batchTexts.Value(i)
 			if f.Canonical == "" {
 				b.Field(0).(*array.StringBuilder).Append(raw)
 				b.Field(1).AppendNull()

@@ -6,10 +6,8 @@ import (
 	"io"
 	"net/netip"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // DefaultInternalNetworks are RFC 1918's private IPv4 ranges (DESIGN §3).
@@ -147,40 +145,24 @@ func (e *Enrichment) plainExternal(s string) bool {
 }
 
 // classifyTexts returns the facts of n address texts, nil for a valid,
-// canonical, external text in no list that needs no id. Large batches are split across the
-// available cores: the facts of one text do not depend on another's.
+// canonical, external text in no list that needs no id. BuildDictionary
+// runs it on several batches at once: the facts of one text do not depend
+// on another's.
 func (e *Enrichment) classifyTexts(texts interface{ Value(int) string }, n int, needsID func(int) bool) []*AddressFacts {
 	out := make([]*AddressFacts, n)
-	classify := func(from, to int) {
-		for i := from; i < to; i++ {
-			s := texts.Value(i)
-			if needsID(i) {
-				f := e.Facts(s)
-				out[i] = &f
-				continue
-			}
-			if e.plainExternal(s) {
-				continue
-			}
-			if f := e.Facts(s); f.Canonical == "" || f.Canonical != s || f.Internal || len(f.Lists) > 0 {
-				out[i] = &f
-			}
+	for i := 0; i < n; i++ {
+		s := texts.Value(i)
+		if needsID(i) {
+			f := e.Facts(s)
+			out[i] = &f
+			continue
+		}
+		if e.plainExternal(s) {
+			continue
+		}
+		if f := e.Facts(s); f.Canonical == "" || f.Canonical != s || f.Internal || len(f.Lists) > 0 {
+			out[i] = &f
 		}
 	}
-	workers := runtime.GOMAXPROCS(0)
-	if n < 1<<14 || workers < 2 {
-		classify(0, n)
-		return out
-	}
-	var wg sync.WaitGroup
-	per := (n + workers - 1) / workers
-	for from := 0; from < n; from += per {
-		wg.Add(1)
-		go func(from, to int) {
-			defer wg.Done()
-			classify(from, to)
-		}(from, min(from+per, n))
-	}
-	wg.Wait()
 	return out
 }

@@ -43,7 +43,7 @@ func TestClassifyTextsKeepsWhatNeedsAnEntry(t *testing.T) {
 			}
 		}
 	}
-	// The parallel split gives the same answer as one pass.
+	// A long run of texts gives each text its own answer.
 	many := make(stringValues, 1<<15)
 	for i := range many {
 		many[i] = texts[i%len(texts)]
@@ -51,7 +51,7 @@ func TestClassifyTextsKeepsWhatNeedsAnEntry(t *testing.T) {
 	got := e.classifyTexts(many, len(many), func(int) bool { return false })
 	for i, s := range many {
 		if (got[i] != nil) != needsEntry(e, s) {
-			t.Fatalf("text %d %q: entry %v after the parallel split", i, s, got[i] != nil)
+			t.Fatalf("text %d %q: entry %v in a long run", i, s, got[i] != nil)
 		}
 	}
 }

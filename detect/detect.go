@@ -331,9 +331,7 @@ func (a *analysis) buildWork(ctx context.Context, conn *sql.Conn, c *psql.Compil
 		}
 	}
 	if st.stateful {
-		if _, err := conn.ExecContext(ctx, `INSERT INTO work
-			SELECT s.id, t.grp, d.id, t.ts, t.hostname, t.username
-			FROM tail t JOIN ip_ids s ON s.ip = t.entity JOIN ip_ids d ON d.ip = t.dst`); err != nil {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO work `+tailWithIDs); err != nil {
 			return fmt.Errorf("load the tail: %w", err)
 		}
 	}

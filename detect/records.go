@@ -252,11 +252,15 @@ func (t *recordTally) merge(o *recordTally) {
 	t.parts = append(t.parts, o.parts...)
 }
 
+// tailWithIDs is the carried tail with its addresses as ip_ids ids, as
+// work holds records; both engines add it to the batch's records.
+const tailWithIDs = `SELECT s.id AS entity, t.grp, d.id AS dst, t.ts, t.hostname, t.username
+	FROM tail t JOIN ip_ids s ON s.ip = t.entity JOIN ip_ids d ON d.ip = t.dst`
+
 // readTail reads the carried tail as records (ref -(i+1) for row i) with
 // their details.
 func readTail(ctx context.Context, conn *sql.Conn) ([]record, []recordDetails, error) {
-	rows, err := conn.QueryContext(ctx, `SELECT s.id, t.grp, d.id, epoch_us(t.ts), t.hostname, t.username
-		FROM tail t JOIN ip_ids s ON s.ip = t.entity JOIN ip_ids d ON d.ip = t.dst`)
+	rows, err := conn.QueryContext(ctx, `SELECT entity, grp, dst, epoch_us(ts), hostname, username FROM (`+tailWithIDs+`)`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load the tail: %w", err)
 	}
